@@ -1,0 +1,43 @@
+// Builds everything the app runs: the Node side (Electron main, preload, CLI, trainer) with esbuild,
+// and the renderer with Vite. `npm install` runs it (prepare), so `npx dw-studio` works right away.
+import { build as esbuild } from 'esbuild';
+import { build as viteBuild } from 'vite';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const out = path.join(root, 'dist', 'main');
+const started = performance.now();
+
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+};
+
+await Promise.all([
+  // Dependencies stay in node_modules: native addons (better-sqlite3, sharp, tfjs-node) cannot be bundled.
+  esbuild({
+    ...common,
+    entryPoints: { app: 'src-main/app/main.ts', cli: 'src-main/cli/index.ts' },
+    outdir: out,
+    outExtension: { '.js': '.cjs' },
+    packages: 'external',
+  }),
+  // A sandboxed preload can require nothing but electron: bundle the contract into it.
+  esbuild({
+    ...common,
+    entryPoints: { preload: 'src-main/app/preload.ts' },
+    outdir: out,
+    outExtension: { '.js': '.cjs' },
+    external: ['electron'],
+    minify: true,
+  }),
+  viteBuild({ configFile: path.join(root, 'vite.config.ts'), logLevel: 'warn' }),
+]);
+
+console.log(`built dist/ in ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -1,0 +1,50 @@
+// The desktop composition root: Electron's windows, menu, protocols and IPC around the same services
+// that serve mode and the CLI use. Everything testable lives below services/; this file stays thin.
+import { app, ipcMain, Menu, session, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
+import path from 'node:path';
+import { createServices } from '../services';
+import { createDispatch } from '../transport/dispatch';
+import { forwardEvents, registerIpc } from '../transport/ipc';
+import { buildMenu } from './menu';
+import { handleProtocols, registerSchemes } from './protocols';
+import { createMainWindow, RENDERER_ORIGIN } from './window';
+
+// Bundled to dist/main/app.cjs; the renderer build sits beside it in dist/renderer.
+const DIST = path.resolve(__dirname, '..');
+
+app.enableSandbox();
+registerSchemes();
+if (!app.requestSingleInstanceLock()) app.quit();
+
+let mainWindow: BrowserWindow | null = null;
+
+function isTrustedSender(event: IpcMainInvokeEvent): boolean {
+  return (
+    mainWindow !== null &&
+    event.sender === mainWindow.webContents &&
+    (event.senderFrame?.url.startsWith(`${RENDERER_ORIGIN}/`) ?? false)
+  );
+}
+
+void app.whenReady().then(() => {
+  const services = createServices({
+    appVersion: app.getVersion(),
+    mode: 'desktop',
+    userDataDir: app.getPath('userData'),
+  });
+  handleProtocols(session.defaultSession, services, path.join(DIST, 'renderer'));
+  registerIpc(ipcMain, createDispatch(services.handlers), isTrustedSender);
+  forwardEvents(services.events, () => mainWindow?.webContents ?? null);
+  Menu.setApplicationMenu(buildMenu(services.events, () => mainWindow));
+
+  mainWindow = createMainWindow(path.join(DIST, 'main', 'preload.cjs'));
+  mainWindow.on('closed', () => (mainWindow = null));
+
+  app.on('second-instance', () => {
+    if (mainWindow?.isMinimized()) mainWindow.restore();
+    mainWindow?.focus();
+  });
+  app.on('window-all-closed', () => {
+    void services.close().finally(() => app.quit());
+  });
+});

@@ -1,0 +1,36 @@
+// The `dw-studio` command line.
+import { Command, InvalidArgumentError } from 'commander';
+import { packageVersion } from './paths';
+import { serveCommand } from './serve';
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('a port is an integer 0–65535');
+  return n;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('dw-studio')
+    .description('DW Studio: label images, train an FCOS + Dual Weighting detector, review what it learned.')
+    .version(packageVersion())
+    .showHelpAfterError();
+
+  program
+    .command('serve')
+    .description('run the app in a browser: HTTP + WebSocket on loopback, guarded by a per-launch token')
+    .option('--port <n>', 'port to listen on (0 picks a free one)', parsePort, 8765)
+    .option('--host <addr>', 'loopback address to bind', '127.0.0.1')
+    .action((opts: { port: number; host: string }) => serveCommand(opts));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (e) {
+    console.error(`dw-studio: ${e instanceof Error ? e.message : String(e)}`);
+    process.exitCode = 1;
+  }
+}

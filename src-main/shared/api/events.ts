@@ -1,0 +1,32 @@
+import { z } from 'zod';
+
+/** Progress of any long operation (import, thumbnails, training, prediction...). */
+export const TaskProgress = z.object({
+  taskId: z.string(),
+  kind: z.string(),
+  /** Short, user-facing: "Importing COCO annotations". */
+  label: z.string(),
+  done: z.number(),
+  total: z.number().nullable(),
+  state: z.enum(['running', 'done', 'failed', 'cancelled']),
+  message: z.string().optional(),
+});
+export type TaskProgress = z.infer<typeof TaskProgress>;
+
+export const ViewName = z.enum(['library', 'annotate', 'train', 'review', 'inspect', 'settings']);
+export type ViewName = z.infer<typeof ViewName>;
+
+/** A command from the native menu (desktop) for the renderer to carry out. */
+export const AppCommand = z.discriminatedUnion('command', [
+  z.object({ command: z.literal('navigate'), view: ViewName }),
+  z.object({ command: z.literal('new-project') }),
+  z.object({ command: z.literal('open-project') }),
+  z.object({ command: z.literal('close-project') }),
+  z.object({ command: z.literal('shortcuts') }),
+]);
+export type AppCommand = z.infer<typeof AppCommand>;
+
+export const eventSchemas = {
+  'task.progress': TaskProgress,
+  'app.command': AppCommand,
+};

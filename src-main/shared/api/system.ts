@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { method } from './define';
+
+export const BackendName = z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+export type BackendName = z.infer<typeof BackendName>;
+
+/** Why a better backend than the chosen one was not used. */
+export const BackendSkip = z.object({
+  backend: BackendName,
+  reason: z.string(),
+  /** What the user can do about it, in plain words (e.g. which CUDA library to install). */
+  fix: z.string().optional(),
+});
+
+export const ComputeReport = z.object({
+  backend: BackendName,
+  /** e.g. "NVIDIA GeForce RTX 3060" or "CPU, 1 thread (WebAssembly SIMD)". */
+  device: z.string(),
+  usesGpu: z.boolean(),
+  skipped: z.array(BackendSkip),
+  /** Milliseconds the probe took. */
+  probeMs: z.number(),
+});
+export type ComputeReport = z.infer<typeof ComputeReport>;
+
+export const SystemInfo = z.object({
+  appVersion: z.string(),
+  mode: z.enum(['desktop', 'serve']),
+  versions: z.object({
+    node: z.string(),
+    electron: z.string().nullable(),
+    chrome: z.string().nullable(),
+  }),
+  platform: z.string(),
+  arch: z.string(),
+  cpuModel: z.string(),
+  cpuCount: z.number().int(),
+  totalMemoryBytes: z.number(),
+  freeMemoryBytes: z.number(),
+  /** Null until the trainer process has probed the backends (it does so once, at start). */
+  compute: ComputeReport.nullable(),
+});
+export type SystemInfo = z.infer<typeof SystemInfo>;
+
+export const systemMethods = {
+  'system.info': method(
+    z.object({}).strict(),
+    SystemInfo,
+    'App, runtime and machine facts, and the compute backend the trainer would use.',
+  ),
+};

@@ -29,4 +29,9 @@ export type AppCommand = z.infer<typeof AppCommand>;
 export const eventSchemas = {
   'task.progress': TaskProgress,
   'app.command': AppCommand,
+  /** The open project changed (opened, closed, renamed, counts changed); null when none is open. */
+  'project.changed': z.object({ project: z.unknown().nullable() }),
+  /** Images were added, removed or changed; `ids` null means "reload everything". */
+  'images.changed': z.object({ ids: z.array(z.number().int()).nullable() }),
+  'classes.changed': z.object({}),
 };

@@ -1,0 +1,263 @@
+import { z } from 'zod';
+import { method } from './define';
+
+// Coordinates say their format in their name: BoxXYWH is COCO-style [x, y, w, h] in image pixels of the
+// image as displayed (EXIF orientation applied).
+
+export const ImageStatus = z.enum(['unlabeled', 'labeled', 'reviewed']);
+export type ImageStatus = z.infer<typeof ImageStatus>;
+export const Split = z.enum(['train', 'val']);
+export type Split = z.infer<typeof Split>;
+export const BoxSource = z.enum(['manual', 'model']);
+export type BoxSource = z.infer<typeof BoxSource>;
+
+const Id = z.number().int().positive();
+const AbsPath = z.string().min(1).max(4096);
+const Color = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a color is #rrggbb');
+const Hotkey = z
+  .string()
+  .regex(/^[0-9a-z]$/, 'a hotkey is one digit or lower-case letter')
+  .nullable();
+const Finite = z.number().finite();
+
+export const ProjectInfo = z.object({
+  /** Absolute path of the *.dwproj file. */
+  path: z.string(),
+  name: z.string(),
+  /** Absolute path of the sibling data folder (thumbnails, checkpoints, models). */
+  dataDir: z.string(),
+  imageCount: z.number().int(),
+  classCount: z.number().int(),
+  boxCount: z.number().int(),
+  schemaVersion: z.number().int(),
+});
+export type ProjectInfo = z.infer<typeof ProjectInfo>;
+
+export const RecentProject = z.object({
+  path: z.string(),
+  name: z.string(),
+  openedAt: z.string(),
+  exists: z.boolean(),
+});
+export type RecentProject = z.infer<typeof RecentProject>;
+
+export const ClassInfo = z.object({
+  id: Id,
+  name: z.string(),
+  color: Color,
+  hotkey: Hotkey,
+  boxCount: z.number().int(),
+});
+export type ClassInfo = z.infer<typeof ClassInfo>;
+
+export const ImageInfo = z.object({
+  id: Id,
+  /** Path relative to the project file when the image is below it, else absolute. */
+  path: z.string(),
+  fileName: z.string(),
+  width: z.number().int(),
+  height: z.number().int(),
+  status: ImageStatus,
+  split: Split,
+  boxCount: z.number().int(),
+  predictionCount: z.number().int(),
+  /** Set when the file is missing or unreadable: a flag to show, never a reason to fail. */
+  problem: z.string().nullable(),
+  /** Model uncertainty from the latest prediction run (higher = label it sooner), null if never predicted. */
+  uncertainty: z.number().nullable(),
+});
+export type ImageInfo = z.infer<typeof ImageInfo>;
+
+export const BoxXYWH = z.object({ x: Finite, y: Finite, w: Finite.positive(), h: Finite.positive() });
+export type BoxXYWH = z.infer<typeof BoxXYWH>;
+
+export const Box = BoxXYWH.extend({
+  id: Id,
+  classId: Id,
+  source: BoxSource,
+  /** The model's score for boxes accepted from a prediction, else null. */
+  score: z.number().nullable(),
+});
+export type Box = z.infer<typeof Box>;
+
+export const BoxInput = BoxXYWH.extend({
+  classId: Id,
+  source: BoxSource.default('manual'),
+  score: z.number().min(0).max(1).nullable().default(null),
+});
+export type BoxInput = z.input<typeof BoxInput>;
+
+export const ImageFilter = z
+  .object({
+    status: ImageStatus.optional(),
+    split: Split.optional(),
+    classId: Id.optional(),
+    hasPredictions: z.boolean().optional(),
+    hasProblem: z.boolean().optional(),
+    /** Case-insensitive substring of the file name. */
+    search: z.string().max(200).optional(),
+  })
+  .strict();
+export type ImageFilter = z.infer<typeof ImageFilter>;
+
+export const ImageOrder = z.enum(['name', 'added', 'uncertainty']);
+export type ImageOrder = z.infer<typeof ImageOrder>;
+
+export const ImagePage = z.object({
+  total: z.number().int(),
+  offset: z.number().int(),
+  items: z.array(ImageInfo),
+});
+export type ImagePage = z.infer<typeof ImagePage>;
+
+export const AddImagesResult = z.object({
+  added: z.number().int(),
+  duplicates: z.array(z.object({ path: z.string(), sameAs: z.string() })),
+  failed: z.array(z.object({ path: z.string(), reason: z.string() })),
+});
+export type AddImagesResult = z.infer<typeof AddImagesResult>;
+
+export const DatasetFormat = z.enum(['coco', 'voc', 'yolo']);
+export type DatasetFormat = z.infer<typeof DatasetFormat>;
+
+export const ImportReport = z.object({
+  format: DatasetFormat,
+  images: z.number().int(),
+  boxes: z.number().int(),
+  classes: z.number().int(),
+  /** Content the app does not model (polygons, crowd regions, keypoints...), counted, never dropped silently. */
+  unsupported: z.array(z.object({ what: z.string(), count: z.number().int() })),
+  warnings: z.array(z.string()),
+});
+export type ImportReport = z.infer<typeof ImportReport>;
+
+export const ExportReport = z.object({
+  format: DatasetFormat,
+  dir: z.string(),
+  images: z.number().int(),
+  boxes: z.number().int(),
+  files: z.number().int(),
+});
+export type ExportReport = z.infer<typeof ExportReport>;
+
+export const ProjectStats = z.object({
+  images: z.object({
+    total: z.number().int(),
+    unlabeled: z.number().int(),
+    labeled: z.number().int(),
+    reviewed: z.number().int(),
+    train: z.number().int(),
+    val: z.number().int(),
+    withProblems: z.number().int(),
+  }),
+  boxesPerClass: z.array(
+    z.object({ classId: Id, name: z.string(), train: z.number().int(), val: z.number().int() }),
+  ),
+});
+export type ProjectStats = z.infer<typeof ProjectStats>;
+
+const Ids = z.array(Id).min(1).max(100_000);
+const Empty = z.object({}).strict();
+const Done = z.null();
+
+export const projectMethods = {
+  'project.create': method(
+    z.object({ path: AbsPath, name: z.string().min(1).max(200).optional() }).strict(),
+    ProjectInfo,
+    'Create a project file (*.dwproj) and its data folder, and open it.',
+  ),
+  'project.open': method(z.object({ path: AbsPath }).strict(), ProjectInfo, 'Open a project file.'),
+  'project.close': method(Empty, Done, 'Close the open project.'),
+  'project.current': method(Empty, ProjectInfo.nullable(), 'The open project, or null.'),
+  'project.recent': method(Empty, z.array(RecentProject), 'Recently opened projects, newest first.'),
+  'project.stats': method(Empty, ProjectStats, 'Image and box counts by status, split and class.'),
+
+  'images.add': method(
+    z.object({ paths: z.array(AbsPath).min(1).max(100_000), recursive: z.boolean().default(true) }).strict(),
+    AddImagesResult,
+    'Add image files or folders (JPEG, PNG, WebP, BMP, TIFF); reports duplicates and unreadable files.',
+  ),
+  'images.list': method(
+    z
+      .object({
+        filter: ImageFilter.default({}),
+        order: ImageOrder.default('name'),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1000).default(200),
+      })
+      .strict(),
+    ImagePage,
+    'One page of images matching a filter, with box counts.',
+  ),
+  'images.get': method(z.object({ id: Id }).strict(), ImageInfo, 'One image.'),
+  'images.setStatus': method(
+    z.object({ ids: Ids, status: ImageStatus }).strict(),
+    Done,
+    'Set the status of images.',
+  ),
+  'images.setSplit': method(z.object({ ids: Ids, split: Split }).strict(), Done, 'Move images to a split.'),
+  'images.assignSplits': method(
+    z
+      .object({ valFraction: z.number().min(0).max(0.9).default(0.2), seed: z.number().int().default(0) })
+      .strict(),
+    z.object({ train: z.number().int(), val: z.number().int() }),
+    'Reassign every image to train or val, reproducibly from the seed.',
+  ),
+  'images.remove': method(
+    z.object({ ids: Ids }).strict(),
+    Done,
+    'Remove images (and their boxes) from the project; files are not touched.',
+  ),
+
+  'boxes.get': method(z.object({ imageId: Id }).strict(), z.array(Box), 'The labeled boxes of one image.'),
+  'boxes.replace': method(
+    z.object({ imageId: Id, boxes: z.array(BoxInput).max(10_000) }).strict(),
+    z.array(Box),
+    'Replace the labeled boxes of one image in one transaction (every edit, undo and redo is one call).',
+  ),
+
+  'classes.list': method(Empty, z.array(ClassInfo), 'Classes with their box counts.'),
+  'classes.add': method(
+    z
+      .object({ name: z.string().trim().min(1).max(100), color: Color.optional(), hotkey: Hotkey.optional() })
+      .strict(),
+    ClassInfo,
+    'Add a class.',
+  ),
+  'classes.update': method(
+    z
+      .object({
+        id: Id,
+        name: z.string().trim().min(1).max(100).optional(),
+        color: Color.optional(),
+        hotkey: Hotkey.optional(),
+      })
+      .strict(),
+    ClassInfo,
+    'Rename, recolor or set the hotkey of a class.',
+  ),
+  'classes.merge': method(
+    z.object({ sourceId: Id, targetId: Id }).strict(),
+    Done,
+    'Move every box of the source class to the target class, then delete the source.',
+  ),
+  'classes.delete': method(
+    z
+      .object({ id: Id, boxes: z.enum(['delete', 'reassign']), reassignTo: Id.optional() })
+      .strict()
+      .refine((v) => v.boxes !== 'reassign' || v.reassignTo !== undefined, 'reassign needs reassignTo'),
+    Done,
+    'Delete a class; its boxes are deleted or reassigned, as the caller chose explicitly.',
+  ),
+
+  'dataset.import': method(
+    z.object({ format: DatasetFormat, path: AbsPath }).strict(),
+    ImportReport,
+    'Import a COCO json, a Pascal VOC folder or a YOLO dataset, atomically.',
+  ),
+  'dataset.export': method(
+    z.object({ format: DatasetFormat, dir: AbsPath }).strict(),
+    ExportReport,
+    'Export boxes, classes and splits as COCO, Pascal VOC or YOLO.',
+  ),
+};

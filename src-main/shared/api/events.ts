@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ProjectInfo } from './project';
 
 /** Progress of any long operation (import, thumbnails, training, prediction...). */
 export const TaskProgress = z.object({
@@ -30,7 +31,7 @@ export const eventSchemas = {
   'task.progress': TaskProgress,
   'app.command': AppCommand,
   /** The open project changed (opened, closed, renamed, counts changed); null when none is open. */
-  'project.changed': z.object({ project: z.unknown().nullable() }),
+  'project.changed': z.object({ project: ProjectInfo.nullable() }),
   /** Images were added, removed or changed; `ids` null means "reload everything". */
   'images.changed': z.object({ ids: z.array(z.number().int()).nullable() }),
   'classes.changed': z.object({}),

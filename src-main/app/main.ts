@@ -5,6 +5,7 @@ import path from 'node:path';
 import { createServices } from '../services';
 import { createDispatch } from '../transport/dispatch';
 import { forwardEvents, registerIpc } from '../transport/ipc';
+import { pickPath } from './dialogs';
 import { buildMenu } from './menu';
 import { handleProtocols, registerSchemes } from './protocols';
 import { createMainWindow, RENDERER_ORIGIN } from './window';
@@ -31,6 +32,7 @@ void app.whenReady().then(() => {
     appVersion: app.getVersion(),
     mode: 'desktop',
     userDataDir: app.getPath('userData'),
+    dialogs: { pickPath: (purpose) => pickPath(mainWindow, purpose) },
   });
   handleProtocols(session.defaultSession, services, path.join(DIST, 'renderer'));
   registerIpc(ipcMain, createDispatch(services.handlers), isTrustedSender);

@@ -1,10 +1,15 @@
+import type { PickPurpose } from '../shared/api/app';
 import type { Handlers } from '../shared/contract';
+import { AppError } from '../shared/errors';
 import { EventHub } from './events';
+import { SettingsService } from './settingsService';
 import { systemInfo, type SystemFacts } from './system';
 
 export interface ServicesOptions extends SystemFacts {
   /** Per-user app data (recent projects, settings): Electron's userData, or ~/.config/dw-studio. */
   userDataDir: string;
+  /** Native file dialogs, supplied by the desktop shell; serve mode has none. */
+  dialogs?: { pickPath(purpose: PickPurpose): Promise<string[] | null> };
 }
 
 export interface Services {
@@ -18,8 +23,16 @@ export interface Services {
 /** The composition of every use case; the same object backs the desktop app, serve mode and the tests. */
 export function createServices(options: ServicesOptions): Services {
   const events = new EventHub();
+  const settings = new SettingsService(options.userDataDir);
   const handlers: Handlers = {
     'system.info': () => systemInfo(options, null),
+    'app.pickPath': async ({ purpose }) => {
+      if (!options.dialogs) throw new AppError('unsupported', 'Native dialogs exist only in the desktop app');
+      const paths = await options.dialogs.pickPath(purpose);
+      return paths ? { paths } : null;
+    },
+    'settings.get': () => settings.get(),
+    'settings.update': (change) => settings.update(change),
   };
   return {
     handlers,

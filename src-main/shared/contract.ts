@@ -6,11 +6,13 @@
  */
 import type { z } from 'zod';
 import type { MethodSpec } from './api/define';
+import { appMethods } from './api/app';
 import { systemMethods } from './api/system';
 import { eventSchemas } from './api/events';
 
 export const methods = {
   ...systemMethods,
+  ...appMethods,
 } satisfies Record<string, MethodSpec>;
 
 export const events = eventSchemas;

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { method } from './define';
+
+/** What a native file dialog is for; serve mode has no native dialogs and the renderer shows a path field. */
+export const PickPurpose = z.enum([
+  'open-project',
+  'new-project',
+  'add-images',
+  'add-folder',
+  'import-coco',
+  'import-folder',
+  'export-dir',
+]);
+export type PickPurpose = z.infer<typeof PickPurpose>;
+
+/** Actions that have a keyboard shortcut; the defaults follow CVAT / LabelImg habits. */
+export const ShortcutAction = z.enum([
+  'draw',
+  'select',
+  'prevImage',
+  'nextImage',
+  'deleteBox',
+  'undo',
+  'redo',
+  'copy',
+  'paste',
+  'carryPrevious',
+  'fit',
+  'markReviewed',
+  'nextBox',
+  'acceptSuggestion',
+  'help',
+]);
+export type ShortcutAction = z.infer<typeof ShortcutAction>;
+
+/** A key chord as KeyboardEvent would describe it: modifiers in order Ctrl+Alt+Shift, then the key. */
+export const KeyChord = z
+  .string()
+  .regex(
+    /^(Ctrl\+)?(Alt\+)?(Shift\+)?([A-Za-z0-9]|F\d{1,2}|Delete|Backspace|Enter|Escape|Tab|Space|ArrowLeft|ArrowRight|ArrowUp|ArrowDown|PageUp|PageDown|Home|End|\?|\[|\]|,|\.|\/|;|'|-|=)$/,
+    'a shortcut looks like "Ctrl+Shift+Z", "D" or "Delete"',
+  );
+
+export const Settings = z.object({
+  shortcuts: z.record(ShortcutAction, KeyChord),
+  /** Library thumbnail size in pixels. */
+  thumbnailSize: z.number().int().min(64).max(384),
+});
+export type Settings = z.infer<typeof Settings>;
+
+export const DEFAULT_SHORTCUTS: Record<ShortcutAction, string> = {
+  draw: 'W',
+  select: 'Escape',
+  prevImage: 'A',
+  nextImage: 'D',
+  deleteBox: 'Delete',
+  undo: 'Ctrl+Z',
+  redo: 'Ctrl+Shift+Z',
+  copy: 'Ctrl+C',
+  paste: 'Ctrl+V',
+  carryPrevious: 'Ctrl+B',
+  fit: 'F',
+  markReviewed: 'Ctrl+Enter',
+  nextBox: 'Tab',
+  acceptSuggestion: 'Enter',
+  help: '?',
+};
+
+export const DEFAULT_SETTINGS: Settings = { shortcuts: DEFAULT_SHORTCUTS, thumbnailSize: 160 };
+
+export const appMethods = {
+  'app.pickPath': method(
+    z.object({ purpose: PickPurpose }).strict(),
+    z.object({ paths: z.array(z.string()) }).nullable(),
+    'Show a native open/save dialog (desktop only); null when the user cancels.',
+  ),
+  'settings.get': method(z.object({}).strict(), Settings, 'User settings (shortcuts, thumbnail size).'),
+  'settings.update': method(
+    z
+      .object({
+        shortcuts: z.partialRecord(ShortcutAction, KeyChord).optional(),
+        thumbnailSize: z.number().int().min(64).max(384).optional(),
+        reset: z.boolean().optional(),
+      })
+      .strict(),
+    Settings,
+    'Change some settings (or reset them to the defaults); returns the result.',
+  ),
+};

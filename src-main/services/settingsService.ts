@@ -36,11 +36,9 @@ export class SettingsService {
       shortcuts: { ...base.shortcuts, ...change.shortcuts },
       thumbnailSize: change.thumbnailSize ?? base.thumbnailSize,
     };
-    const byChord = new Map<string, string>();
-    for (const [action, chord] of Object.entries(next.shortcuts)) {
-      const other = byChord.get(chord);
-      if (other) throw new AppError('conflict', `"${chord}" is already the shortcut for ${other}`);
-      byChord.set(chord, action);
+    for (const [action, chord] of Object.entries(change.shortcuts ?? {})) {
+      const other = Object.entries(next.shortcuts).find(([a, c]) => a !== action && c === chord);
+      if (other) throw new AppError('conflict', `"${chord}" is already the shortcut for ${other[0]}`);
     }
     mkdirSync(path.dirname(this.#file), { recursive: true });
     const tmp = `${this.#file}.tmp`;

@@ -1,0 +1,238 @@
+// Convolution gradients written as forward convolutions, so they run on the backend's fast
+// (XNNPACK on wasm) Conv2D / DepthwiseConv2dNative kernels.
+//
+// Notation for one spatial axis: input length H, filter length k, stride s, top padding p,
+// output length o. The forward pass reads  y[u] = Σ_a xpad[u·s + a] · w[a]  with  xpad[i] = x[i − p].
+import {
+  backend_util,
+  type Conv2DBackpropFilterAttrs,
+  type Conv2DBackpropInputAttrs,
+  type DepthwiseConv2dNativeBackpropFilterAttrs,
+  type DepthwiseConv2dNativeBackpropInputAttrs,
+  type KernelFunc,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import { withScope, type KernelScope } from './kernelScope';
+
+type Shape4 = [number, number, number, number];
+type ConvInfo = backend_util.Conv2DInfo;
+
+/**
+ * Filter gradient: dW[a, b, ci, co] = Σ_{n,u,v} xpad[n, u·s + a, v·s + b, ci] · dy[n, u, v, co].
+ * Read with ci as the batch and n as the channel, that is a stride-1 VALID convolution of
+ * xpadᵀ [Ci, Hp, Wp, N] with the "filter" dyᵀ [oh, ow, N, Co] at dilation s, whose output
+ * [Ci, ≥kh, ≥kw, Co] is cropped to the filter size and transposed back.
+ */
+export function conv2dBackpropFilter(backendName: string): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+    const a = attrs as unknown as Conv2DBackpropFilterAttrs;
+    if (a.dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter: only NHWC is supported');
+    const info = backend_util.computeConv2DInfo(
+      x.shape as Shape4,
+      a.filterShape,
+      a.strides,
+      1,
+      a.pad,
+      a.dimRoundingMode,
+      false,
+      'channelsLast',
+    );
+    return withScope(backend, backendName, (s) => filterGradByConv(s, x, dy, info, 'Conv2D'));
+  };
+}
+
+/** Depthwise filter gradient (channel multiplier M), the same identity with channels kept apart. */
+export function depthwiseBackpropFilter(backendName: string): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+    const a = attrs as unknown as DepthwiseConv2dNativeBackpropFilterAttrs;
+    const info = backend_util.computeConv2DInfo(
+      x.shape as Shape4,
+      a.filterShape,
+      a.strides,
+      a.dilations,
+      a.pad,
+      a.dimRoundingMode,
+      true,
+      'channelsLast',
+    );
+    assertNoDilation(info, 'DepthwiseConv2dNativeBackpropFilter');
+    return withScope(backend, backendName, (s) => filterGradByConv(s, x, dy, info, 'DepthwiseConv2dNative'));
+  };
+}
+
+function filterGradByConv(
+  s: KernelScope,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: ConvInfo,
+  conv: 'Conv2D' | 'DepthwiseConv2dNative',
+): TensorInfo {
+  const { batchSize: N, inChannels: C, outChannels: Co, filterHeight: kh, filterWidth: kw } = info;
+  const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw, padInfo } = info;
+  const xp = s.pad(x, [
+    [0, 0],
+    [padInfo.top, padInfo.bottom],
+    [padInfo.left, padInfo.right],
+    [0, 0],
+  ]);
+  const [, Hp, Wp] = xp.shape as Shape4;
+  const dilated = {
+    strides: [1, 1],
+    pad: 'valid',
+    dilations: [sh, sw],
+    dataFormat: 'NHWC',
+    dimRoundingMode: null,
+  };
+  if (conv === 'Conv2D') {
+    const xT = s.transpose(xp, [3, 1, 2, 0]); // [Ci, Hp, Wp, N]
+    const dyT = s.transpose(dy, [1, 2, 0, 3]); // [oh, ow, N, Co]
+    const r = s.tmp('Conv2D', { x: xT, filter: dyT }, dilated); // [Ci, Hp-(oh-1)sh, Wp-(ow-1)sw, Co]
+    const rc = s.slice(r, [0, 0, 0, 0], [C, kh, kw, Co]);
+    return s.run('Transpose', { x: rc }, { perm: [1, 2, 0, 3] }); // [kh, kw, Ci, Co]
+  }
+  // Depthwise: each (image n, channel c) pair becomes its own channel of a one-image batch, and
+  // its own M filters come from dy; the per-image results are then summed.
+  const M = Co / C;
+  const xT = s.reshape(s.transpose(xp, [1, 2, 0, 3]), [1, Hp, Wp, N * C]); // [1, Hp, Wp, N·C]
+  const dyT = s.reshape(s.transpose(dy, [1, 2, 0, 3]), [oh, ow, N * C, M]); // [oh, ow, N·C, M]
+  const r = s.tmp('DepthwiseConv2dNative', { x: xT, filter: dyT }, dilated); // [1, ≥kh, ≥kw, N·C·M]
+  const rc = s.reshape(s.slice(r, [0, 0, 0, 0], [1, kh, kw, N * C * M]), [kh, kw, N, C * M]);
+  const summed = s.tmp('Sum', { x: rc }, { axis: [2], keepDims: false }); // [kh, kw, C·M]
+  return s.run('Reshape', { x: summed }, { shape: [kh, kw, C, M] });
+}
+
+/**
+ * Input gradient: dX[i] = Σ_a dy[(i + p − a)/s] · w[a] over the a where that index is a whole
+ * number in range. With z = dy with s−1 zeros after every sample, and a' = k−1−a, that is
+ * dX[i] = Σ_a' z[i − (k−1−p) + a'] · wflip[a']: a stride-1 VALID convolution of z, shifted by
+ * k−1−p, with the spatially flipped filter whose in/out channels are swapped.
+ */
+export function conv2dBackpropInput(backendName: string): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+    const a = attrs as unknown as Conv2DBackpropInputAttrs;
+    if (a.dataFormat === 'NCHW') throw new Error('Conv2DBackpropInput: only NHWC is supported');
+    const info = backend_util.computeConv2DInfo(
+      a.inputShape,
+      filter.shape as Shape4,
+      a.strides,
+      1,
+      a.pad,
+      a.dimRoundingMode,
+      false,
+      'channelsLast',
+    );
+    return withScope(backend, backendName, (s) => {
+      const z = spreadAndFrame(s, dy, info);
+      const flipped = s.tmp('Reverse', { x: filter }, { dims: [0, 1] });
+      const swapped = s.transpose(flipped, [0, 1, 3, 2]); // [kh, kw, Co, Ci]
+      return s.run(
+        'Conv2D',
+        { x: z, filter: swapped },
+        {
+          strides: [1, 1],
+          pad: 'valid',
+          dilations: [1, 1],
+          dataFormat: 'NHWC',
+          dimRoundingMode: null,
+        },
+      );
+    });
+  };
+}
+
+/** Depthwise input gradient: per (channel, multiplier) the identity above, then summed over M. */
+export function depthwiseBackpropInput(backendName: string): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+    const a = attrs as unknown as DepthwiseConv2dNativeBackpropInputAttrs;
+    const info = backend_util.computeConv2DInfo(
+      a.inputShape,
+      filter.shape as Shape4,
+      a.strides,
+      a.dilations,
+      a.pad,
+      a.dimRoundingMode,
+      true,
+      'channelsLast',
+    );
+    assertNoDilation(info, 'DepthwiseConv2dNativeBackpropInput');
+    const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, filterHeight: kh, filterWidth: kw } = info;
+    const M = info.outChannels / C;
+    return withScope(backend, backendName, (s) => {
+      const z = spreadAndFrame(s, dy, info); // [N, H+kh-1, W+kw-1, C·M]
+      const flipped = s.tmp('Reverse', { x: filter }, { dims: [0, 1] });
+      const perChannel = s.reshape(flipped, [kh, kw, C * M, 1]); // one filter per (c, m) channel
+      const r = s.tmp(
+        'DepthwiseConv2dNative',
+        { x: z, filter: perChannel },
+        {
+          strides: [1, 1],
+          pad: 'valid',
+          dilations: [1, 1],
+          dimRoundingMode: null,
+        },
+      ); // [N, H, W, C·M]
+      const split = s.reshape(r, [N, H, W, C, M]);
+      return s.run('Sum', { x: split }, { axis: [4], keepDims: false }); // [N, H, W, C]
+    });
+  };
+}
+
+/**
+ * Spreads dy [N, oh, ow, Co] by the stride (s−1 zeros after each sample) and shifts/crops it so
+ * that a stride-1 VALID k×k convolution yields exactly [N, H, W, ·]: rows start at k−1−p
+ * (padding when positive, cropping when the explicit padding exceeds k−1) and run to H+k−1.
+ */
+function spreadAndFrame(s: KernelScope, dy: TensorInfo, info: ConvInfo): TensorInfo {
+  const {
+    batchSize: N,
+    outHeight: oh,
+    outWidth: ow,
+    outChannels: Co,
+    strideHeight: sh,
+    strideWidth: sw,
+  } = info;
+  let z = dy;
+  if (sh > 1 || sw > 1) {
+    const r6 = s.reshape(dy, [N, oh, 1, ow, 1, Co]);
+    const p6 = s.pad(r6, [
+      [0, 0],
+      [0, 0],
+      [0, sh - 1],
+      [0, 0],
+      [0, sw - 1],
+      [0, 0],
+    ]);
+    z = s.reshape(p6, [N, oh * sh, ow * sw, Co]); // [N, oh·sh, ow·sw, Co], dy at multiples of s
+  }
+  const rows = frame(
+    oh * sh,
+    info.filterHeight - 1 - info.padInfo.top,
+    info.inHeight + info.filterHeight - 1,
+  );
+  const cols = frame(ow * sw, info.filterWidth - 1 - info.padInfo.left, info.inWidth + info.filterWidth - 1);
+  const cropped = s.slice(z, [0, rows.cropBefore, cols.cropBefore, 0], [N, rows.keep, cols.keep, Co]);
+  return s.pad(cropped, [
+    [0, 0],
+    [rows.padBefore, rows.padAfter],
+    [cols.padBefore, cols.padAfter],
+    [0, 0],
+  ]);
+}
+
+/** Places a sequence of `length` samples so that it starts at `start` and spans `needed` samples. */
+export function frame(length: number, start: number, needed: number) {
+  const cropBefore = Math.max(-start, 0);
+  const padBefore = Math.max(start, 0);
+  const keep = Math.min(length - cropBefore, needed - padBefore);
+  return { cropBefore, padBefore, keep, padAfter: needed - padBefore - keep };
+}
+
+function assertNoDilation(info: ConvInfo, kernel: string): void {
+  if (info.dilationHeight !== 1 || info.dilationWidth !== 1) {
+    throw new Error(`${kernel}: dilation > 1 is not supported`);
+  }
+}

@@ -1,0 +1,58 @@
+// The gradient kernels that make training fast (or possible at all) on the JS backends (TFJS.md §3).
+//   wasm: Conv2DBackpropFilter, UnsortedSegmentSum and both depthwise gradients are missing in
+//         tfjs-backend-wasm 4.22, so any conv net fails at its first gradient; its
+//         Conv2DBackpropInput is a naive loop (1.4–3.6 GFLOP/s) that a forward conv beats several-fold.
+//   cpu:  its Conv2DBackpropFilter runs at ~0.01 GFLOP/s (97% of a step) and its UnsortedSegmentSum
+//         is O(segments × size); both are replaced. Its stock Conv2DBackpropInput is kept: the
+//         forward-conv form is slower there.
+import { getKernel, registerKernel, unregisterKernel, type KernelFunc } from '@tensorflow/tfjs-core';
+import {
+  conv2dBackpropFilter,
+  conv2dBackpropInput,
+  depthwiseBackpropFilter,
+  depthwiseBackpropInput,
+} from './kernels/convGrad';
+import { unsortedSegmentSumCpu, unsortedSegmentSumWasm } from './kernels/segmentSum';
+
+export type TrainingKernelBackend = 'wasm' | 'cpu';
+
+const OURS = Symbol.for('dw-studio.trainingKernel');
+type Marked = KernelFunc & { [OURS]?: true };
+
+function kernelsFor(backendName: TrainingKernelBackend): Record<string, KernelFunc> {
+  if (backendName === 'cpu') {
+    return {
+      Conv2DBackpropFilter: conv2dBackpropFilter('cpu'),
+      UnsortedSegmentSum: unsortedSegmentSumCpu,
+    };
+  }
+  return {
+    Conv2DBackpropFilter: conv2dBackpropFilter('wasm'),
+    Conv2DBackpropInput: conv2dBackpropInput('wasm'),
+    DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter('wasm'),
+    DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput('wasm'),
+    UnsortedSegmentSum: unsortedSegmentSumWasm,
+  };
+}
+
+/**
+ * Registers our training kernels for `backendName`, replacing stock ones where listed above.
+ * Idempotent. Call it after the backend's package is loaded. Returns the kernel names now ours.
+ */
+export function registerTrainingKernels(backendName: TrainingKernelBackend): string[] {
+  const kernels = kernelsFor(backendName);
+  for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
+    const current = getKernel(kernelName, backendName)?.kernelFunc as Marked | undefined;
+    if (current?.[OURS]) continue;
+    if (current) unregisterKernel(kernelName, backendName);
+    const marked: Marked = (args) => kernelFunc(args);
+    marked[OURS] = true;
+    registerKernel({ kernelName, backendName, kernelFunc: marked });
+  }
+  return Object.keys(kernels);
+}
+
+/** Whether `kernelName` on `backendName` is one of ours (for reports and tests). */
+export function isTrainingKernel(kernelName: string, backendName: string): boolean {
+  return Boolean((getKernel(kernelName, backendName)?.kernelFunc as Marked | undefined)?.[OURS]);
+}

@@ -1,5 +1,6 @@
 // The `dw-studio` command line.
 import { Command, InvalidArgumentError } from 'commander';
+import { registerCocoEval } from './cocoEval';
 import { packageVersion } from './paths';
 import { serveCommand } from './serve';
 
@@ -22,6 +23,8 @@ export function buildProgram(): Command {
     .option('--port <n>', 'port to listen on (0 picks a free one)', parsePort, 8765)
     .option('--host <addr>', 'loopback address to bind', '127.0.0.1')
     .action((opts: { port: number; host: string }) => serveCommand(opts));
+
+  registerCocoEval(program);
 
   return program;
 }

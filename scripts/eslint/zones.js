@@ -21,7 +21,7 @@ export const zones = [
     name: 'training',
     folder: 'src-main/training',
     allow: ['shared', 'detector', 'eval', 'imaging', 'compute'],
-    packages: [...NODE, ...TFJS],
+    packages: [...NODE, ...TFJS, 'zod'],
   },
   {
     name: 'services',

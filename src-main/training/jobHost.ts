@@ -1,0 +1,189 @@
+// The main side of the trainer process: starts it on demand, sends it one job at a time, relays its
+// messages, and turns a crash or an out-of-memory into a failed job with a reason, so the app and
+// the database carry on. The process itself comes from a `SpawnTrainer` (child_process.fork in serve
+// and CLI modes, Electron's utilityProcess on the desktop), so this logic is the same everywhere.
+import type { ComputeReport } from '../shared/api/system';
+import { AppError } from '../shared/errors';
+import { FromTrainer, type JobSpec, type ToTrainer } from './protocol';
+
+export interface TrainerProcess {
+  send(msg: ToTrainer): void;
+  onMessage(listener: (msg: unknown) => void): void;
+  onExit(listener: (exit: { code: number | null; signal: string | null }) => void): void;
+  kill(): void;
+  /** The last lines the process wrote to stderr (for the crash report). */
+  stderrTail(): string;
+}
+
+export type SpawnTrainer = () => TrainerProcess;
+
+export type JobEvent = Exclude<FromTrainer, { type: 'ready' } | { type: 'done' } | { type: 'failed' }>;
+
+export interface JobOutcome {
+  cancelled: boolean;
+  result: unknown;
+}
+
+export interface JobHandle {
+  readonly jobId: string;
+  readonly done: Promise<JobOutcome>;
+  cancel(): void;
+}
+
+interface Running {
+  jobId: string;
+  onEvent: (e: JobEvent) => void;
+  resolve: (o: JobOutcome) => void;
+  reject: (e: Error) => void;
+  cancelTimer?: ReturnType<typeof setTimeout>;
+}
+
+/** Seconds a cancelled job gets to checkpoint and stop before the process is killed. */
+const CANCEL_GRACE_MS = 30_000;
+
+export class JobHost {
+  readonly #spawn: SpawnTrainer;
+  #proc: TrainerProcess | null = null;
+  #ready: Promise<ComputeReport> | null = null;
+  #running: Running | null = null;
+  #lastCompute: ComputeReport | null = null;
+  readonly #onLog: (level: string, message: string) => void;
+
+  constructor(spawn: SpawnTrainer, onLog: (level: string, message: string) => void = () => {}) {
+    this.#spawn = spawn;
+    this.#onLog = onLog;
+  }
+
+  /** The compute report of the trainer process (starting it if needed). */
+  compute(): Promise<ComputeReport> {
+    return this.#start();
+  }
+
+  get lastCompute(): ComputeReport | null {
+    return this.#lastCompute;
+  }
+
+  get busy(): boolean {
+    return this.#running !== null;
+  }
+
+  run(job: JobSpec, onEvent: (e: JobEvent) => void): JobHandle {
+    if (this.#running) {
+      throw new AppError(
+        'conflict',
+        'Another job is running in the trainer; cancel it or wait for it to finish.',
+      );
+    }
+    let resolve!: (o: JobOutcome) => void;
+    let reject!: (e: Error) => void;
+    const done = new Promise<JobOutcome>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const running: Running = { jobId: job.jobId, onEvent, resolve, reject };
+    this.#running = running;
+    this.#start()
+      .then(() => {
+        if (this.#running === running) this.#proc!.send({ type: 'run', job });
+      })
+      .catch((e: unknown) => this.#finish(running, e instanceof Error ? e : new Error(String(e))));
+    return {
+      jobId: job.jobId,
+      done,
+      cancel: () => {
+        if (this.#running !== running || running.cancelTimer) return;
+        this.#proc?.send({ type: 'cancel', jobId: job.jobId });
+        // A job stuck in a long native call cannot hear the cancel: stop the process after a grace period.
+        running.cancelTimer = setTimeout(() => {
+          if (this.#running === running) {
+            this.#proc?.kill();
+            this.#finish(running, null, { cancelled: true, result: null });
+          }
+        }, CANCEL_GRACE_MS);
+      },
+    };
+  }
+
+  async dispose(): Promise<void> {
+    const proc = this.#proc;
+    if (!proc) return;
+    try {
+      proc.send({ type: 'shutdown' });
+    } catch {
+      // already gone
+    }
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        proc.kill();
+        resolve();
+      }, 3000);
+      proc.onExit(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  #start(): Promise<ComputeReport> {
+    if (this.#ready) return this.#ready;
+    const proc = this.#spawn();
+    this.#proc = proc;
+    this.#ready = new Promise<ComputeReport>((resolve, reject) => {
+      proc.onMessage((raw) => {
+        const parsed = FromTrainer.safeParse(raw);
+        if (!parsed.success) {
+          this.#onLog('warn', `trainer sent an unexpected message: ${parsed.error.message.slice(0, 300)}`);
+          return;
+        }
+        const msg = parsed.data;
+        if (msg.type === 'ready') {
+          this.#lastCompute = msg.compute;
+          resolve(msg.compute);
+        } else if (msg.type === 'log') {
+          this.#onLog(msg.level, msg.message);
+        } else if (this.#running && 'jobId' in msg && msg.jobId === this.#running.jobId) {
+          const running = this.#running;
+          if (msg.type === 'done')
+            this.#finish(running, null, { cancelled: msg.cancelled, result: msg.result });
+          else if (msg.type === 'failed') this.#finish(running, new Error(msg.message));
+          else running.onEvent(msg);
+        }
+      });
+      proc.onExit(({ code, signal }) => {
+        const reason = crashReason(code, signal, proc.stderrTail());
+        this.#proc = null;
+        this.#ready = null;
+        reject(new Error(reason));
+        if (this.#running) this.#finish(this.#running, new Error(reason));
+      });
+    });
+    // Nobody may be waiting on a failed start (e.g. a crash between jobs); keep it from going unhandled.
+    this.#ready.catch(() => {});
+    return this.#ready;
+  }
+
+  #finish(running: Running, error: Error | null, outcome?: JobOutcome): void {
+    if (this.#running !== running) return;
+    this.#running = null;
+    clearTimeout(running.cancelTimer);
+    if (error) running.reject(error);
+    else running.resolve(outcome!);
+  }
+}
+
+/** A plain-words reason for a trainer that died, from its exit and the end of its stderr. */
+export function crashReason(code: number | null, signal: string | null, stderr: string): string {
+  const oom =
+    /heap out of memory|Allocation failed|OOM when allocating|out of memory|ResourceExhausted|std::bad_alloc/i.test(
+      stderr,
+    );
+  if (oom) {
+    return 'The trainer ran out of memory. Try a smaller input size, a smaller batch, or the small preset.';
+  }
+  if (signal === 'SIGKILL') {
+    return 'The trainer was killed (SIGKILL) — often the system running out of memory. Try a smaller input size or batch.';
+  }
+  const lastLine = stderr.trim().split('\n').filter(Boolean).pop();
+  const how = signal ? `signal ${signal}` : `exit code ${code}`;
+  return `The trainer stopped unexpectedly (${how})${lastLine ? `: ${lastLine.slice(0, 300)}` : ''}.`;
+}

@@ -1,4 +1,6 @@
+import { probeCompute } from '../compute/probeCompute';
 import type { PickPurpose } from '../shared/api/app';
+import type { ComputeReport } from '../shared/api/system';
 import type { Handlers } from '../shared/contract';
 import { AppError } from '../shared/errors';
 import { EventHub } from './events';
@@ -10,6 +12,8 @@ export interface ServicesOptions extends SystemFacts {
   userDataDir: string;
   /** Native file dialogs, supplied by the desktop shell; serve mode has none. */
   dialogs?: { pickPath(purpose: PickPurpose): Promise<string[] | null> };
+  /** Which compute backend training would use (child processes; the default probes this machine). */
+  probeCompute?: () => Promise<ComputeReport>;
 }
 
 export interface Services {
@@ -24,8 +28,15 @@ export interface Services {
 export function createServices(options: ServicesOptions): Services {
   const events = new EventHub();
   const settings = new SettingsService(options.userDataDir);
+  // Probed once, on first use; a failed probe is retried on the next call.
+  let compute: Promise<ComputeReport | null> | null = null;
+  const computeReport = () =>
+    (compute ??= (options.probeCompute ?? probeCompute)().catch(() => {
+      compute = null;
+      return null;
+    }));
   const handlers: Handlers = {
-    'system.info': () => systemInfo(options, null),
+    'system.info': async () => systemInfo(options, await computeReport()),
     'app.pickPath': async ({ purpose }) => {
       if (!options.dialogs) throw new AppError('unsupported', 'Native dialogs exist only in the desktop app');
       const paths = await options.dialogs.pickPath(purpose);

@@ -100,6 +100,7 @@ function invalid(message: string): AppError {
 }
 
 function kind(v: unknown): string {
+  if (v === undefined) return 'nothing';
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   return typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)?.slice(0, 40)}`;
@@ -113,8 +114,7 @@ function record(v: unknown, where: string, shape = 'an object'): Record<string, 
 }
 
 function list(v: unknown, where: string, shape = 'a list'): unknown[] {
-  if (!Array.isArray(v))
-    throw invalid(`${where} must be ${shape}, got ${v === undefined ? 'nothing' : kind(v)}`);
+  if (!Array.isArray(v)) throw invalid(`${where} must be ${shape}, got ${kind(v)}`);
   return v;
 }
 

@@ -3,10 +3,11 @@
 
 /** np.linspace(start, stop, num): i*step + start, and the last value set to `stop` exactly. */
 export function linspace(start: number, stop: number, num: number): number[] {
+  if (num <= 1) return num === 1 ? [start] : [];
   const step = (stop - start) / (num - 1);
   const out: number[] = [];
   for (let i = 0; i < num; i++) out.push(i * step + start);
-  if (num > 1) out[num - 1] = stop;
+  out[num - 1] = stop;
   return out;
 }
 

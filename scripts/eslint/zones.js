@@ -52,6 +52,6 @@ export const zones = [
     name: 'renderer',
     folder: 'src-renderer',
     allow: ['shared'],
-    packages: ['svelte', 'svelte/*', 'konva', 'konva/*', 'svelte-konva', 'uplot', '@tanstack/*', 'zod'],
+    packages: ['svelte', 'svelte/*', 'konva', 'konva/*', 'svelte-konva', 'uplot', 'uplot/*', '@tanstack/*', 'd3-scale-chromatic', 'zod'],
   },
 ];

@@ -251,6 +251,15 @@ export const trainingMethods = {
     z.object({ total: z.number().int(), items: z.array(ReviewRow) }),
     'Images with their true positives, false positives and missed boxes at IoU ≥ 0.5.',
   ),
+  'review.image': method(
+    z.object({ modelId: Id, imageId: Id, scoreThreshold: z.number().min(0).max(1).default(0.3) }).strict(),
+    z.object({
+      predictions: z.array(Prediction.extend({ matchedBoxId: z.number().int().nullable() })),
+      /** Labeled boxes no prediction above the threshold matched (IoU ≥ 0.5, same class). */
+      missedBoxIds: z.array(z.number().int()),
+    }),
+    "One image's predictions above a score threshold, matched to its labels (TP / FP / FN).",
+  ),
   'inspect.run': method(
     z.object({ modelId: Id, imageId: Id, boxId: Id }).strict(),
     InspectResult,

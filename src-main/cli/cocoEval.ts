@@ -1,7 +1,7 @@
 // `dw-studio coco-eval <gt.json> <detections.json> [--per-class]`: COCO box metrics as JSON on stdout.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { evaluate, parseCocoDetections, parseCocoGroundTruth, SUMMARY_KEYS } from '../eval';
+import { evaluate, parseCocoDetections, parseCocoGroundTruth, SUMMARY_KEYS, type CocoSummary } from '../eval';
 import { isAppError } from '../shared/errors';
 
 export interface CocoEvalOptions {
@@ -13,7 +13,7 @@ export interface CocoEvalOptions {
  * APs, APm, APl, AR1, AR10, AR100, ARs, ARm, ARl; -1 where there is nothing to score), and with
  * --per-class a `perClass` list in ascending category id: {id, name, AP, AP50}.
  */
-export type CocoEvalOutput = Record<string, number> & {
+export type CocoEvalOutput = CocoSummary & {
   perClass?: { id: number; name: string; AP: number; AP50: number }[];
 };
 
@@ -31,13 +31,19 @@ export function registerCocoEval(program: Command): void {
     });
 }
 
-export function cocoEvalCommand(gtPath: string, detectionsPath: string, opts: CocoEvalOptions = {}) {
+export function cocoEvalCommand(
+  gtPath: string,
+  detectionsPath: string,
+  opts: CocoEvalOptions = {},
+): CocoEvalOutput {
   const gt = fromFile(gtPath, () => parseCocoGroundTruth(readJson(gtPath)));
   const dets = fromFile(detectionsPath, () => parseCocoDetections(readJson(detectionsPath), gt));
   const result = evaluate({ images: gt.images, gts: gt.gts, dets, classIds: gt.categories.map((c) => c.id) });
 
-  const out: CocoEvalOutput = {};
-  for (const key of SUMMARY_KEYS) out[key] = result.summary[key];
+  // Keys in pycocotools' `stats` order.
+  const out: CocoEvalOutput = Object.fromEntries(
+    SUMMARY_KEYS.map((k) => [k, result.summary[k]]),
+  ) as CocoSummary;
   if (opts.perClass) {
     out.perClass = gt.categories.map((c, k) => ({
       id: c.id,

@@ -18,6 +18,9 @@ const results = () => [
   { image_id: 2, category_id: 2, bbox: [5, 5, 20, 20], score: 0.8 },
 ];
 
+const near = (actual: number, expected: number) =>
+  expect(Math.abs(actual - expected)).toBeLessThanOrEqual(1e-12);
+
 /** The AppError a bad input raises: code `invalid_data` and a message naming the field. */
 function failure(run: () => unknown): AppError {
   try {
@@ -42,6 +45,13 @@ describe('COCO json input', () => {
     const report = evaluateCoco(dataset(), results());
     expect(report.perClass.map((c) => c.classId)).toEqual([1, 2]);
     expect(report.summary.AP50).toBeCloseTo(1, 12);
+  });
+
+  it('scores a box with annotation id 0 like any other', () => {
+    // pycocotools records matches by annotation id, so it counts this perfect detection as a false
+    // positive (AP 0); annotation ids play no part here.
+    const gt = { ...dataset(), annotations: [{ ...dataset().annotations[0]!, id: 0 }] };
+    near(evaluateCoco(gt, results().slice(0, 1)).summary.AP, 1);
   });
 
   it('names the field that is wrong', () => {

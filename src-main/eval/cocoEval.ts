@@ -3,7 +3,7 @@ import { accumulate, type EvalGrid } from './accumulate';
 import { evaluateImageClass, prepareImageClass, type DetBox, type GtBox } from './evaluateImage';
 import { AREA_RANGES, IOU_THRESHOLDS, MAX_DETS, RECALL_THRESHOLDS } from './params';
 import { classAp, classCurve, summarize } from './summarize';
-import type { BoxXYWH, CocoEvalResult, EvalInput } from './types';
+import type { CocoBoxXYWH, CocoEvalResult, EvalInput } from './types';
 
 /**
  * COCO detection metrics for boxes, reproducing pycocotools' `COCOeval` (iouType 'bbox', default
@@ -95,7 +95,7 @@ function uniqueIds(ids: readonly number[], where: string, field: string): number
   return [...ids];
 }
 
-function checkBox(box: BoxXYWH, where: string): BoxXYWH {
+function checkBox(box: CocoBoxXYWH, where: string): CocoBoxXYWH {
   if (!Array.isArray(box) || box.length !== 4 || !box.every((v) => Number.isFinite(v))) {
     throw invalid(`${where} must be four finite numbers [x, y, w, h]`);
   }

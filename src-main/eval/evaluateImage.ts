@@ -1,16 +1,16 @@
 import { boxIou } from './boxIou';
 import { greedyMatch } from './greedyMatch';
 import { IOU_THRESHOLDS, outsideArea, type AreaRange } from './params';
-import type { BoxXYWH } from './types';
+import type { CocoBoxXYWH } from './types';
 
 export interface GtBox {
-  box: BoxXYWH;
+  box: CocoBoxXYWH;
   area: number;
   crowd: boolean;
 }
 
 export interface DetBox {
-  box: BoxXYWH;
+  box: CocoBoxXYWH;
   score: number;
 }
 

@@ -1,16 +1,16 @@
 import { boxIou } from './boxIou';
 import { sortByScore } from './evaluateImage';
 import { greedyMatch } from './greedyMatch';
-import type { BoxXYWH } from './types';
+import type { CocoBoxXYWH } from './types';
 
 export interface MatchLabel {
   classId: number;
-  box: BoxXYWH;
+  box: CocoBoxXYWH;
 }
 
 export interface MatchPrediction {
   classId: number;
-  box: BoxXYWH;
+  box: CocoBoxXYWH;
   score: number;
 }
 

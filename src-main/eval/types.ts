@@ -1,7 +1,8 @@
 // The evaluator's vocabulary. Plain data only, so results cross IPC and the trainer protocol as they are.
 
-/** A box as COCO stores it: left, top, width, height, in image pixels. */
-export type BoxXYWH = readonly [x: number, y: number, w: number, h: number];
+/** A box as COCO stores it, an array [left, top, width, height] in image pixels (the contract's
+ * `BoxXYWH` is the same box as an object). */
+export type CocoBoxXYWH = readonly [x: number, y: number, w: number, h: number];
 
 export interface EvalImage {
   id: number;
@@ -10,7 +11,7 @@ export interface EvalImage {
 export interface EvalGroundTruth {
   imageId: number;
   classId: number;
-  box: BoxXYWH;
+  box: CocoBoxXYWH;
   /** Decides the area bucket (COCO uses the annotation's `area`, which may be a mask area); default w*h. */
   area?: number;
   /** A crowd region: matched by intersection over the detection's area, never counted as a miss. */
@@ -20,7 +21,7 @@ export interface EvalGroundTruth {
 export interface EvalDetection {
   imageId: number;
   classId: number;
-  box: BoxXYWH;
+  box: CocoBoxXYWH;
   score: number;
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   evaluate,
-  type BoxXYWH,
+  type CocoBoxXYWH,
   type EvalDetection,
   type EvalGroundTruth,
   type EvalInput,
@@ -18,13 +18,13 @@ const allNear = (actual: number[], expected: number[]) => {
   actual.forEach((v, i) => near(v, expected[i]!));
 };
 
-const gt = (box: BoxXYWH, extra: Partial<EvalGroundTruth> = {}): EvalGroundTruth => ({
+const gt = (box: CocoBoxXYWH, extra: Partial<EvalGroundTruth> = {}): EvalGroundTruth => ({
   imageId: 1,
   classId: 1,
   box,
   ...extra,
 });
-const det = (box: BoxXYWH, score: number, extra: Partial<EvalDetection> = {}): EvalDetection => ({
+const det = (box: CocoBoxXYWH, score: number, extra: Partial<EvalDetection> = {}): EvalDetection => ({
   imageId: 1,
   classId: 1,
   box,

@@ -8,7 +8,13 @@ export {
   type CocoEvalReport,
   type CocoGroundTruth,
 } from './cocoJson';
-export { matchImage, type ImageMatch, type MatchLabel, type MatchPrediction } from './imageMatching';
+export {
+  matchImage,
+  type ImageMatch,
+  type MatchLabel,
+  type MatchOptions,
+  type MatchPrediction,
+} from './imageMatching';
 export { AREA_RANGES, IOU_THRESHOLDS, MAX_DETS, RECALL_THRESHOLDS } from './params';
 export { boxIou } from './boxIou';
 export * from './types';

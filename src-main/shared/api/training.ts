@@ -5,7 +5,7 @@ import { ComputeReport } from './system';
 
 export const Assigner = z.enum(['dw', 'fcos']);
 export type Assigner = z.infer<typeof Assigner>;
-export const Preset = z.enum(['small', 'medium', 'resnet50']);
+export const Preset = z.enum(['small', 'resnet18', 'resnet50']);
 export type Preset = z.infer<typeof Preset>;
 
 /** A training run's settings; every field has a default so "Train" works with no settings. */

@@ -3,7 +3,14 @@ import type { PickPurpose } from '../shared/api/app';
 import type { ComputeReport } from '../shared/api/system';
 import type { Handlers } from '../shared/contract';
 import { AppError } from '../shared/errors';
+import { boxHandlers } from './boxService';
+import { classHandlers } from './classService';
+import { ServiceContext } from './context';
+import { datasetHandlers } from './datasetService';
 import { EventHub } from './events';
+import { resolveImage } from './imageFiles';
+import { imageHandlers } from './imageService';
+import { closeCurrent, projectHandlers } from './projectService';
 import { SettingsService } from './settingsService';
 import { systemInfo, type SystemFacts } from './system';
 
@@ -21,12 +28,15 @@ export interface Services {
   events: EventHub;
   /** Absolute path of an image or thumbnail of the open project, or null: the image protocols serve nothing else. */
   resolveImage(kind: 'image' | 'thumb', imageId: number): Promise<string | null>;
+  /** Resolves when background work (file checks, thumbnails) has settled; for tests and the CLI. */
+  idle(): Promise<void>;
   close(): Promise<void>;
 }
 
 /** The composition of every use case; the same object backs the desktop app, serve mode and the tests. */
 export function createServices(options: ServicesOptions): Services {
   const events = new EventHub();
+  const ctx = new ServiceContext(options, events);
   const settings = new SettingsService(options.userDataDir);
   // Probed once, on first use; a failed probe is retried on the next call.
   let compute: Promise<ComputeReport | null> | null = null;
@@ -44,11 +54,17 @@ export function createServices(options: ServicesOptions): Services {
     },
     'settings.get': () => settings.get(),
     'settings.update': (change) => settings.update(change),
+    ...projectHandlers(ctx),
+    ...imageHandlers(ctx),
+    ...boxHandlers(ctx),
+    ...classHandlers(ctx),
+    ...datasetHandlers(ctx),
   };
   return {
     handlers,
     events,
-    resolveImage: () => Promise.resolve(null),
-    close: () => Promise.resolve(),
+    resolveImage: (kind, id) => resolveImage(ctx, kind, id),
+    idle: async () => ctx.current?.idle(),
+    close: () => closeCurrent(ctx),
   };
 }

@@ -7,12 +7,14 @@
 import type { z } from 'zod';
 import type { MethodSpec } from './api/define';
 import { appMethods } from './api/app';
+import { projectMethods } from './api/project';
 import { systemMethods } from './api/system';
 import { eventSchemas } from './api/events';
 
 export const methods = {
   ...systemMethods,
   ...appMethods,
+  ...projectMethods,
 } satisfies Record<string, MethodSpec>;
 
 export const events = eventSchemas;

@@ -137,6 +137,9 @@ export const ExportReport = z.object({
   images: z.number().int(),
   boxes: z.number().int(),
   files: z.number().int(),
+  /** Project images not exported (unlabeled ones unless `include: 'all'`, and those whose file is missing). */
+  skipped: z.number().int(),
+  warnings: z.array(z.string()),
 });
 export type ExportReport = z.infer<typeof ExportReport>;
 
@@ -189,7 +192,11 @@ export const projectMethods = {
     ImagePage,
     'One page of images matching a filter, with box counts.',
   ),
-  'images.get': method(z.object({ id: Id }).strict(), ImageInfo, 'One image.'),
+  'images.get': method(
+    z.object({ id: Id }).strict(),
+    ImageInfo,
+    'One image, with its box and prediction counts.',
+  ),
   'images.setStatus': method(
     z.object({ ids: Ids, status: ImageStatus }).strict(),
     Done,
@@ -251,12 +258,26 @@ export const projectMethods = {
   ),
 
   'dataset.import': method(
-    z.object({ format: DatasetFormat, path: AbsPath }).strict(),
+    z
+      .object({
+        format: DatasetFormat,
+        path: AbsPath,
+        /** COCO only: the folder its file_name entries are relative to (default: beside the json, or images/). */
+        imagesDir: AbsPath.optional(),
+      })
+      .strict(),
     ImportReport,
     'Import a COCO json, a Pascal VOC folder or a YOLO dataset, atomically.',
   ),
   'dataset.export': method(
-    z.object({ format: DatasetFormat, dir: AbsPath }).strict(),
+    z
+      .object({
+        format: DatasetFormat,
+        dir: AbsPath,
+        /** 'labeled' leaves out unlabeled images without boxes, which other tools would read as negatives. */
+        include: z.enum(['labeled', 'all']).default('labeled'),
+      })
+      .strict(),
     ExportReport,
     'Export boxes, classes and splits as COCO, Pascal VOC or YOLO.',
   ),

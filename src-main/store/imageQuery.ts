@@ -1,0 +1,93 @@
+import type Database from 'better-sqlite3';
+import type { ImageFilter, ImageInfo, ImageOrder } from '../shared/api/project';
+
+export interface ListQuery {
+  filter: ImageFilter;
+  order: ImageOrder;
+  offset: number;
+  limit: number;
+  /** Predictions are counted for this model only (the latest); null counts none. */
+  latestModelId: number | null;
+}
+
+const COLUMNS = `
+  i.id, i.path, i.file_name AS fileName, i.width, i.height, i.status, i.split, i.problem, i.uncertainty,
+  (SELECT COUNT(*) FROM boxes b WHERE b.image_id = i.id) AS boxCount,
+  (SELECT COUNT(*) FROM predictions p WHERE p.image_id = i.id AND p.model_id = @model) AS predictionCount`;
+
+const ORDER_BY: Record<ImageOrder, string> = {
+  name: 'i.file_name COLLATE NOCASE, i.id',
+  added: 'i.id',
+  uncertainty: 'i.uncertainty DESC NULLS LAST, i.id',
+};
+
+type Params = Record<string, string | number | null>;
+
+/**
+ * The library's page query. Box and prediction counts are correlated subqueries over indexes (a few
+ * hundred index seeks per page) rather than stored counters, so they can never drift from the boxes.
+ */
+export class ImageQuery {
+  readonly #db: Database.Database;
+  /** One prepared statement per distinct SQL text: there are few filter shapes, and many calls. */
+  readonly #cache = new Map<string, Database.Statement>();
+
+  constructor(db: Database.Database) {
+    this.#db = db;
+  }
+
+  one(id: number, latestModelId: number | null): ImageInfo | undefined {
+    return this.#stmt(`SELECT ${COLUMNS} FROM images i WHERE i.id = @id`).get({
+      id,
+      model: latestModelId,
+    }) as ImageInfo | undefined;
+  }
+
+  page(q: ListQuery): { total: number; items: ImageInfo[] } {
+    const params: Params = { model: q.latestModelId };
+    const where = whereClause(q.filter, params);
+    const total = (this.#stmt(`SELECT COUNT(*) AS n FROM images i ${where}`).get(params) as { n: number }).n;
+    const items = this.#stmt(
+      `SELECT ${COLUMNS} FROM images i ${where} ORDER BY ${ORDER_BY[q.order]} LIMIT @limit OFFSET @offset`,
+    ).all({ ...params, limit: q.limit, offset: q.offset }) as ImageInfo[];
+    return { total, items };
+  }
+
+  #stmt(sql: string): Database.Statement {
+    let s = this.#cache.get(sql);
+    if (!s) {
+      s = this.#db.prepare(sql);
+      this.#cache.set(sql, s);
+    }
+    return s;
+  }
+}
+
+function whereClause(f: ImageFilter, params: Params): string {
+  const conds: string[] = [];
+  if (f.status !== undefined) {
+    conds.push('i.status = @status');
+    params.status = f.status;
+  }
+  if (f.split !== undefined) {
+    conds.push('i.split = @split');
+    params.split = f.split;
+  }
+  if (f.classId !== undefined) {
+    // IN (subquery) is planned as one pass over boxes_class, not one probe per image.
+    conds.push('i.id IN (SELECT b.image_id FROM boxes b WHERE b.class_id = @classId)');
+    params.classId = f.classId;
+  }
+  if (f.hasPredictions !== undefined) {
+    const exists = 'EXISTS (SELECT 1 FROM predictions p WHERE p.image_id = i.id AND p.model_id = @model)';
+    conds.push(f.hasPredictions ? exists : `NOT ${exists}`);
+  }
+  if (f.hasProblem !== undefined) {
+    conds.push(f.hasProblem ? 'i.problem IS NOT NULL' : 'i.problem IS NULL');
+  }
+  if (f.search !== undefined && f.search.trim() !== '') {
+    conds.push("i.file_name LIKE @search ESCAPE '\\'");
+    params.search = `%${f.search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  }
+  return conds.length > 0 ? `WHERE ${conds.join(' AND ')}` : '';
+}

@@ -1,0 +1,70 @@
+import type Database from 'better-sqlite3';
+import type { BoxXYWH, Split } from '../shared/api/project';
+import type { BoxRepo } from './boxes';
+import type { ClassRepo, NewClass } from './classes';
+import type { ImageRepo, NewImage } from './images';
+
+/** A class of an import: one the project has, or one to create. */
+export type ImportClass = { id: number } | { create: NewClass };
+
+export interface ImportImage {
+  /** The project's image with the same content, or the row to add. */
+  target: { id: number } | { create: NewImage };
+  /** Null keeps the project's split (or the new row's). */
+  split: Split | null;
+  /** The annotation file labeled this image: an unlabeled image becomes labeled even with no boxes. */
+  labeled: boolean;
+  /** Replace the image's boxes with these (class as an index into `ImportPlan.classes`). */
+  boxes: readonly { classIndex: number; box: BoxXYWH }[];
+}
+
+export interface ImportPlan {
+  classes: readonly ImportClass[];
+  images: readonly ImportImage[];
+}
+
+export interface ImportApplied {
+  classIds: number[];
+  imageIds: number[];
+  boxes: number;
+}
+
+/**
+ * Applies a fully validated import in one transaction: any failure (a constraint, a full disk) rolls
+ * everything back and the project is exactly as it was.
+ */
+export function applyImport(
+  db: Database.Database,
+  repos: { images: ImageRepo; boxes: BoxRepo; classes: ClassRepo },
+  plan: ImportPlan,
+): ImportApplied {
+  const setSplit = db.prepare<[string, number]>('UPDATE images SET split = ? WHERE id = ?');
+  return db.transaction((): ImportApplied => {
+    const classIds = plan.classes.map((c) => ('id' in c ? c.id : repos.classes.add(c.create).id));
+    const addedAt = new Date().toISOString();
+    const imageIds: number[] = [];
+    let boxes = 0;
+    for (const img of plan.images) {
+      let id: number;
+      if ('id' in img.target) {
+        id = img.target.id;
+        repos.boxes.deleteForImage(id);
+        if (img.split) setSplit.run(img.split, id);
+      } else {
+        id = repos.images.insert(
+          { ...img.target.create, split: img.split ?? img.target.create.split },
+          addedAt,
+        );
+      }
+      for (const b of img.boxes) {
+        const classId = classIds[b.classIndex];
+        if (classId === undefined) throw new Error(`import plan: no class at index ${b.classIndex}`);
+        repos.boxes.insert(id, { ...b.box, classId, source: 'manual', score: null });
+      }
+      boxes += img.boxes.length;
+      if (img.labeled || img.boxes.length > 0) repos.boxes.markLabeled(id);
+      imageIds.push(id);
+    }
+    return { classIds, imageIds, boxes };
+  })();
+}

@@ -24,6 +24,8 @@ import { DW_HYPER } from './dwConfig';
 import type { DwHyper } from './dwConfig';
 import { prepareDwTargets } from './dwTargets';
 import type { DwBatchTargets } from './dwTargets';
+import { checkOutputs } from './outputs';
+import type { DetectorOutputs } from './outputs';
 import {
   bagNegativeWeights,
   consistency,
@@ -37,16 +39,6 @@ import type { PointGrid } from './points';
 import { detach } from './tensorOps';
 import { tf } from './tf';
 import type { Scalar, Tensor } from './tf';
-
-/** Dense head outputs for a batch, all points of all levels in PointGrid order. */
-export interface DetectorOutputs {
-  /** [B, P, C] class logits. */
-  clsLogits: Tensor;
-  /** [B, P] centerness (DW: objectness) logits. */
-  ctrLogits: Tensor;
-  /** [B, P, 4] distances (l, t, r, b) in input pixels, after refinement when it is on. */
-  ltrb: Tensor;
-}
 
 export interface DwForward {
   /** [B, P, C] joint score s = σ(cls)·σ(ctr). */
@@ -186,26 +178,4 @@ export function dwLoss(
     const { total, clsPos, loc, clsNeg } = dwLossTerms(outputs, forward, prepared, weights, hyper);
     return { total, clsPos, loc, clsNeg };
   });
-}
-
-/** Shapes shared by the DW and FCOS losses: [B,P,C], [B,P], [B,P,4]. */
-export function checkOutputs(outputs: DetectorOutputs, P: number, B: number): void {
-  const { clsLogits, ctrLogits, ltrb } = outputs;
-  const ok =
-    clsLogits.rank === 3 &&
-    clsLogits.shape[0] === B &&
-    clsLogits.shape[1] === P &&
-    ctrLogits.rank === 2 &&
-    ctrLogits.shape[0] === B &&
-    ctrLogits.shape[1] === P &&
-    ltrb.rank === 3 &&
-    ltrb.shape[0] === B &&
-    ltrb.shape[1] === P &&
-    ltrb.shape[2] === 4;
-  if (!ok) {
-    throw new Error(
-      `detector outputs for ${B} images × ${P} points: got cls [${clsLogits.shape}], ` +
-        `ctr [${ctrLogits.shape}], ltrb [${ltrb.shape}]`,
-    );
-  }
 }

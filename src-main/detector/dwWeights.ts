@@ -44,9 +44,20 @@ export function positiveWeights(t: Tensor, prior: Tensor, opts: PositiveWeightOp
   });
 }
 
+/** k = b = 1/(1 − 0.5^γ1) of the code's raw curve q(x) = b − k·x^γ1 (SPEC §4.2). */
+export function negativeCurveCoefficient(gamma1: number): number {
+  return 1 / (1 - Math.pow(0.5, gamma1));
+}
+
 /** The code's raw negative curve q(x) = (1 − x^γ1)/(1 − 0.5^γ1), through (0.5, 1) and (1, 0) (§4.2). */
 export function negativeCurve(iou: Tensor, gamma1: number): Tensor {
-  return tf.tidy(() => tf.div(tf.sub(1, tf.pow(iou, gamma1)), 1 - Math.pow(0.5, gamma1)));
+  return tf.tidy(() => tf.mul(tf.sub(1, tf.pow(iou, gamma1)), negativeCurveCoefficient(gamma1)));
+}
+
+/** The paper's k and b, the line in x^γ1 through (0.5, 1) and (0.95, 0) (SPEC §4.1). */
+export function paperNegativeCoefficients(gamma1: number): { k: number; b: number } {
+  const k = 1 / (Math.pow(0.95, gamma1) - Math.pow(0.5, gamma1));
+  return { k, b: Math.pow(0.95, gamma1) * k };
 }
 
 /**
@@ -55,8 +66,7 @@ export function negativeCurve(iou: Tensor, gamma1: number): Tensor {
  */
 export function paperNegativeCurve(iou: Tensor, gamma1: number): Tensor {
   return tf.tidy(() => {
-    const k = 1 / (Math.pow(0.95, gamma1) - Math.pow(0.5, gamma1));
-    const b = Math.pow(0.95, gamma1) * k;
+    const { k, b } = paperNegativeCoefficients(gamma1);
     const mid = tf.sub(b, tf.mul(tf.pow(iou, gamma1), k));
     const low = tf.less(iou, 0.5);
     const high = tf.greater(iou, 0.95);

@@ -18,8 +18,13 @@ export interface AlignedOverlaps {
  */
 export function alignedOverlaps(a: Tensor, b: Tensor, eps = 1e-6): AlignedOverlaps {
   return tf.tidy(() => {
-    const [ax1, ay1, ax2, ay2] = splitLast(a, 4); // each [..., 1]
-    const [bx1, by1, bx2, by2] = splitLast(b, 4);
+    // tfjs's Minimum/Maximum gradients do not reduce over broadcast axes, so broadcast explicitly
+    // (BroadcastTo's gradient sums them back).
+    const full = broadcastShape(a.shape, b.shape);
+    const aa = sameShape(a.shape, full) ? a : tf.broadcastTo(a, full);
+    const bb = sameShape(b.shape, full) ? b : tf.broadcastTo(b, full);
+    const [ax1, ay1, ax2, ay2] = splitLast(aa, 4); // each [..., 1]
+    const [bx1, by1, bx2, by2] = splitLast(bb, 4);
     const areaA = tf.mul(tf.sub(ax2, ax1), tf.sub(ay2, ay1));
     const areaB = tf.mul(tf.sub(bx2, bx1), tf.sub(by2, by1));
     const iw = tf.relu(tf.sub(tf.minimum(ax2, bx2), tf.maximum(ax1, bx1)));
@@ -34,6 +39,21 @@ export function alignedOverlaps(a: Tensor, b: Tensor, eps = 1e-6): AlignedOverla
     const rank = iou.rank;
     // [..., 1] → [...]
     return { iou: tf.squeeze(iou, [rank - 1]), giou: tf.squeeze(giou, [rank - 1]) };
+  });
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, k) => d === b[k]);
+}
+
+/** NumPy broadcasting of two shapes (aligned at the last axis). */
+function broadcastShape(a: readonly number[], b: readonly number[]): number[] {
+  const rank = Math.max(a.length, b.length);
+  return Array.from({ length: rank }, (_, k) => {
+    const da = a[a.length - rank + k] ?? 1;
+    const db = b[b.length - rank + k] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) throw new Error(`boxes [${a}] and [${b}] do not broadcast`);
+    return Math.max(da, db);
   });
 }
 

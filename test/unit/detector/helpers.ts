@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { expect } from 'vitest';
-import type { DetectorOutputs } from '../../../src-main/detector/dwLoss';
+import type { DetectorOutputs } from '../../../src-main/detector/outputs';
 import { pointGridForInput } from '../../../src-main/detector/points';
 import { tf } from '../../../src-main/detector/tf';
 import type { Tensor } from '../../../src-main/detector/tf';
@@ -35,6 +35,7 @@ export function flat(x: Json): Float64Array {
   const out: number[] = [];
   const walk = (v: Json): void => {
     if (Array.isArray(v)) v.forEach(walk);
+    else if (ArrayBuffer.isView(v)) Array.from(v as Float32Array).forEach(walk);
     else out.push(v === null ? NaN : Number(v));
   };
   walk(x);

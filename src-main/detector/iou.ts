@@ -18,15 +18,19 @@ export interface AlignedOverlaps {
  */
 export function alignedOverlaps(a: Tensor, b: Tensor, eps = 1e-6): AlignedOverlaps {
   return tf.tidy(() => {
-    // tfjs's Minimum/Maximum gradients do not reduce over broadcast axes, so broadcast explicitly
-    // (BroadcastTo's gradient sums them back).
-    const full = broadcastShape(a.shape, b.shape);
-    const aa = sameShape(a.shape, full) ? a : tf.broadcastTo(a, full);
-    const bb = sameShape(b.shape, full) ? b : tf.broadcastTo(b, full);
-    const [ax1, ay1, ax2, ay2] = splitLast(aa, 4); // each [..., 1]
-    const [bx1, by1, bx2, by2] = splitLast(bb, 4);
-    const areaA = tf.mul(tf.sub(ax2, ax1), tf.sub(ay2, ay1));
-    const areaB = tf.mul(tf.sub(bx2, bx1), tf.sub(by2, by1));
+    const split = (x: Tensor) => splitLast(x, 4); // each [..., 1]
+    // tfjs's Minimum/Maximum gradients do not reduce over broadcast axes, so their operands are brought
+    // to the common shape first — by adding zeros (Add's gradient does reduce; on wasm this is also
+    // much faster than broadcastTo or a broadcasting Minimum).
+    const [a1, a2, a3, a4] = split(a);
+    const [b1, b2, b3, b4] = split(b);
+    const full = broadcastShape(a1.shape, b1.shape);
+    const zeros = tf.zeros(full);
+    const widen = (x: Tensor) => (sameShape(x.shape, full) ? x : tf.add(x, zeros));
+    const [ax1, ay1, ax2, ay2] = [a1, a2, a3, a4].map(widen) as [Tensor, Tensor, Tensor, Tensor];
+    const [bx1, by1, bx2, by2] = [b1, b2, b3, b4].map(widen) as [Tensor, Tensor, Tensor, Tensor];
+    const areaA = tf.mul(tf.sub(a3, a1), tf.sub(a4, a2)); // unbroadcast: Add below broadcasts
+    const areaB = tf.mul(tf.sub(b3, b1), tf.sub(b4, b2));
     const iw = tf.relu(tf.sub(tf.minimum(ax2, bx2), tf.maximum(ax1, bx1)));
     const ih = tf.relu(tf.sub(tf.minimum(ay2, by2), tf.maximum(ay1, by1)));
     const overlap = tf.mul(iw, ih);

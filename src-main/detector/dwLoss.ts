@@ -17,6 +17,10 @@
 // P lists the points in PointGrid order (level-major, row-major). Gradient flows through −ln p_cls,
 // β·L_GIoU, s² and −ln(1 − s) only; w_pos, P_neg and the normalisers are constants (SPEC §5,
 // stop-gradient summary). Images without boxes are fine: they add negative terms only.
+//
+// Normalisers are batch totals, the single-device form of the reference's all-reduce mean:
+// N_gt = max(Σ G, 1) and N_neg = max(Σ Σ_{i,c} (1 − P_neg), 1). Where two GTs of one class contain a
+// point, P_neg takes the value of the later GT (`scatterNegativeWeights`).
 import { decodeLtrb } from './boxes';
 import type { ImageTargets } from './boxes';
 import { negLogJointScore, negLogOneMinusJointScore } from './bce';

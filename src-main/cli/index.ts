@@ -1,6 +1,8 @@
 // The `dw-studio` command line.
 import { Command, InvalidArgumentError } from 'commander';
 import { registerCocoEval } from './cocoEval';
+import { registerExport } from './exportCommand';
+import { registerImport } from './importCommand';
 import { packageVersion } from './paths';
 import { serveCommand } from './serve';
 
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
     .action((opts: { port: number; host: string }) => serveCommand(opts));
 
   registerCocoEval(program);
+  registerImport(program);
+  registerExport(program);
 
   return program;
 }

@@ -3,6 +3,7 @@ import type { Split } from '../shared/api/project';
 import { countUnsupported, type DatasetBox } from './dataset';
 import type { ExportDataset, ExportLayout } from './exportDataset';
 import { describeValue, FormatError } from './formatError';
+import { jsonErrorOffset } from './jsonErrorOffset';
 import type { Size } from './geometry';
 
 export interface CocoImage {
@@ -33,11 +34,7 @@ export function parseCocoText(text: string, file: string): CocoParsed {
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new FormatError(
-      file,
-      jsonErrorPlace(text, (e as Error).message),
-      `not valid JSON (${(e as Error).message})`,
-    );
+    throw new FormatError(file, jsonErrorPlace(text), `not valid JSON (${(e as Error).message})`);
   }
   return parseCoco(doc, file);
 }
@@ -231,10 +228,9 @@ function str(o: Record<string, unknown>, key: string, file: string, at: string):
   return v;
 }
 
-/** "line 3, column 14" for a JSON.parse message that gives a position; the last line if it ran out. */
-function jsonErrorPlace(text: string, message: string): string {
-  const m = /position (\d+)/.exec(message);
-  const pos = m ? Number(m[1]) : text.length;
+/** "line 3, column 14": where the text goes wrong (the end, for a truncated file). */
+function jsonErrorPlace(text: string): string {
+  const pos = jsonErrorOffset(text);
   const before = text.slice(0, pos);
   const line = before.split('\n').length;
   const column = pos - before.lastIndexOf('\n');

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { AppError } from '../shared/errors';
-import { migrate } from './migrations';
+import { assertNotNewer, migrate } from './migrations';
 
 /** 'DWS1' in the SQLite header: tells a project file from any other SQLite database. */
 export const APPLICATION_ID = 0x44575331;
@@ -28,6 +28,7 @@ export function openDatabase(file: string, mode: OpenMode): Database.Database {
       db.pragma(`application_id = ${APPLICATION_ID}`);
     } else {
       checkIsProject(db, file);
+      assertNotNewer(db, file);
     }
     // WAL: readers never block the writer and a commit appends instead of rewriting pages.
     // synchronous=FULL: each commit reaches the disk before the call returns, so an edit survives a

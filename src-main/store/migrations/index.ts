@@ -12,16 +12,31 @@ export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
  * Brings the schema to SCHEMA_VERSION. All pending steps run in one transaction, so a crash or a
  * failing step leaves the file at the version it had; a file from a newer app is refused untouched.
  */
-export function migrate(db: Database.Database, file: string): number {
+/** Refuses a file written by a newer app, before anything (even a pragma) touches it. */
+export function assertNotNewer(
+  db: Database.Database,
+  file: string,
+  migrations: readonly Migration[] = MIGRATIONS,
+): number {
+  const latest = migrations[migrations.length - 1]?.version ?? 0;
   const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > SCHEMA_VERSION) {
+  if (current > latest) {
     throw new AppError(
       'version_too_new',
       `${file} was saved by a newer version of DW Studio (project format ${current}; this version reads ` +
-        `up to ${SCHEMA_VERSION}). Update DW Studio to open it.`,
+        `up to ${latest}). Update DW Studio to open it.`,
     );
   }
-  const pending = MIGRATIONS.filter((m) => m.version > current);
+  return current;
+}
+
+export function migrate(
+  db: Database.Database,
+  file: string,
+  migrations: readonly Migration[] = MIGRATIONS,
+): number {
+  const current = assertNotNewer(db, file, migrations);
+  const pending = migrations.filter((m) => m.version > current);
   if (pending.length === 0) return current;
   db.transaction(() => {
     for (const m of pending) {
@@ -30,5 +45,5 @@ export function migrate(db: Database.Database, file: string): number {
       db.pragma(`user_version = ${m.version}`);
     }
   })();
-  return SCHEMA_VERSION;
+  return pending[pending.length - 1]!.version;
 }

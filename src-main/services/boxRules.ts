@@ -1,5 +1,5 @@
 import type { BoxXYWH } from '../shared/api/project';
-import { COORDINATE_STEP } from '../store/precision';
+import { quantize } from '../store/precision';
 
 /**
  * A box drawn in the editor, made to fit its image: clipped to the image bounds (dragging past the edge
@@ -10,7 +10,8 @@ export function clipToImage(b: BoxXYWH, width: number, height: number): BoxXYWH 
   const y1 = Math.max(0, b.y);
   const x2 = Math.min(width, b.x + b.w);
   const y2 = Math.min(height, b.y + b.h);
-  const min = 1 / COORDINATE_STEP;
-  if (x2 - x1 < min || y2 - y1 < min) return null;
-  return { x: x1, y: y1, w: x2 - x1, h: y2 - y1 };
+  const w = x2 - x1;
+  const h = y2 - y1;
+  if (!(quantize(w) > 0 && quantize(h) > 0)) return null;
+  return { x: x1, y: y1, w, h };
 }

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SCHEMA_VERSION } from '../../src-main/store/migrations';
 import { copyFixture, startServices, type Harness } from './support/harness';
 
 let h: Harness;
@@ -20,7 +21,7 @@ describe('projects', () => {
       imageCount: 0,
       classCount: 0,
       boxCount: 0,
-      schemaVersion: 1,
+      schemaVersion: SCHEMA_VERSION,
     });
     expect(existsSync(info.dataDir)).toBe(true);
     expect(await h.call('project.current')).toEqual(info);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { readImageHeader, type ImageFormat } from './header';
 import type { Orientation } from './exif';
@@ -25,6 +26,24 @@ export async function probeImageFile(file: string): Promise<ImageProbe> {
   } catch (e) {
     throw new UnreadableImageError(fileErrorReason(e), { cause: e });
   }
+  return probeBuffer(buf);
+}
+
+/**
+ * The same, reading synchronously: for many small files it is twice as fast as the thread pool (one
+ * call instead of four round trips per file); callers yield between short batches (see probeFiles).
+ */
+export function probeImageFileSync(file: string): ImageProbe {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(file);
+  } catch (e) {
+    throw new UnreadableImageError(fileErrorReason(e), { cause: e });
+  }
+  return probeBuffer(buf);
+}
+
+function probeBuffer(buf: Buffer): ImageProbe {
   const header = readImageHeader(buf);
   return { bytes: buf.length, sha256: createHash('sha256').update(buf).digest('hex'), ...header };
 }

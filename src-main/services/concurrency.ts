@@ -1,21 +1,3 @@
-/** At most `limit` calls of `fn` at once; results in input order. Rejects with the first failure. */
-export async function mapConcurrent<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
 /** A counting semaphore: at most `limit` holders at once, the rest wait in order. */
 export class Semaphore {
   readonly #limit: number;

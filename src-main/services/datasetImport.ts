@@ -1,4 +1,4 @@
-import { probeImageFile } from '../imaging/probe';
+import type { ImageProbe } from '../imaging/probe';
 import { UnreadableImageError } from '../imaging/unreadable';
 import { checkBoxInImage } from '../formats/boxCheck';
 import type { ReadDataset } from '../formats/dataset';
@@ -8,9 +8,9 @@ import { readDataset } from '../formats/read';
 import type { DatasetFormat, ImportReport } from '../shared/api/project';
 import type { ImportClass, ImportImage } from '../store/importBatch';
 import type { ProjectStore } from '../store/projectStore';
-import { mapConcurrent } from './concurrency';
 import type { ServiceContext } from './context';
 import { nextColor, nextHotkey } from './palette';
+import { probeFiles } from './probeFiles';
 import { withProgress } from './progress';
 import type { ProjectSession } from './session';
 import { projectSplitSettings } from './splitSettings';
@@ -33,19 +33,19 @@ export function importDataset(
     `Importing ${FORMAT_LABEL[input.format]}`,
     async (progress) => {
       const data = await readDataset(input.format, input.path, { imagesDir: input.imagesDir });
-      let done = 0;
       progress.update(0, data.images.length);
-      const probes = await mapConcurrent(data.images, 8, async (img) => {
-        try {
-          return await probeImageFile(img.path);
-        } catch (e) {
-          if (e instanceof UnreadableImageError) {
-            throw new FormatError(img.file, img.where, `the image ${img.path} cannot be used: ${e.message}`);
-          }
-          throw e;
-        } finally {
-          progress.update(++done, data.images.length);
+      const probed = await probeFiles(
+        data.images.map((img) => img.path),
+        (done) => progress.update(done, data.images.length),
+        () => session.checkOpen(),
+      );
+      const probes = probed.map((p, i) => {
+        if (p instanceof UnreadableImageError) {
+          const img = data.images[i]!;
+          throw new FormatError(img.file, img.where, `the image ${img.path} cannot be used: ${p.message}`);
         }
+        if (p instanceof Error) throw p;
+        return p;
       });
       session.checkOpen();
       const warnings = [...data.warnings];
@@ -87,7 +87,7 @@ function planClasses(store: ProjectStore, names: readonly string[]): ImportClass
 function planImages(
   session: ProjectSession,
   data: ReadDataset,
-  probes: Awaited<ReturnType<typeof probeImageFile>>[],
+  probes: ImageProbe[],
   warnings: string[],
 ): ImportImage[] {
   const { store } = session;

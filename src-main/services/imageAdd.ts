@@ -1,19 +1,17 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { probeImageFile, type ImageProbe } from '../imaging/probe';
 import { listImageFiles } from '../imaging/scan';
 import type { AddImagesResult } from '../shared/api/project';
 import type { NewImage } from '../store/images';
-import { mapConcurrent } from './concurrency';
 import type { ServiceContext } from './context';
+import { probeFiles } from './probeFiles';
 import { withProgress } from './progress';
 import { isDataDir } from './projectPaths';
 import type { ProjectSession } from './session';
 import { projectSplitSettings } from './splitSettings';
 import { defaultSplit } from './splits';
 
-/** Files are probed this many at a time (I/O bound), and saved in transactions of a chunk each. */
-const PROBE_CONCURRENCY = 8;
+/** Files are saved in transactions of a chunk each: the library fills in as the add goes on. */
 const CHUNK = 256;
 
 /**
@@ -35,11 +33,10 @@ export function addImages(
     progress.update(0, files.length);
     for (let start = 0; start < files.length; start += CHUNK) {
       const chunk = files.slice(start, start + CHUNK);
-      const probes = await mapConcurrent(chunk, PROBE_CONCURRENCY, (f) =>
-        probeImageFile(f).then(
-          (p): ImageProbe | Error => p,
-          (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
-        ),
+      const probes = await probeFiles(
+        chunk,
+        (done) => progress.update(start + done, files.length),
+        () => session.checkOpen(),
       );
       session.checkOpen();
       const rows: NewImage[] = [];

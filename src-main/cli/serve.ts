@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createServices } from '../services';
 import { startServer } from '../transport/server';
-import { packageVersion, rendererDir, userDataDir } from './paths';
+import { forkTrainer } from '../training/forkTrainer';
+import { packageVersion, rendererDir, trainerEntry, userDataDir } from './paths';
 
 export interface ServeCommandOptions {
   host: string;
@@ -18,6 +19,7 @@ export async function serveCommand(opts: ServeCommandOptions): Promise<void> {
     appVersion: packageVersion(),
     mode: 'serve',
     userDataDir: userDataDir(),
+    spawnTrainer: forkTrainer(trainerEntry()),
   });
   const server = await startServer({ services, rendererDir: dir, host: opts.host, port: opts.port });
   console.log(`DW Studio ${packageVersion()} is serving at:\n\n  ${server.url}\n`);

@@ -8,6 +8,7 @@ export class ServiceContext {
   readonly options: ServicesOptions;
   readonly events: EventHub;
   #session: ProjectSession | null = null;
+  readonly #beforeClose: Array<(session: ProjectSession) => Promise<void>> = [];
 
   constructor(options: ServicesOptions, events: EventHub) {
     this.options = options;
@@ -26,6 +27,15 @@ export class ServiceContext {
   project(): ProjectSession {
     if (!this.#session) throw new AppError('no_project', 'No project is open: create or open one first');
     return this.#session;
+  }
+
+  /** Work to finish before a project closes (e.g. stop its training run after a checkpoint). */
+  onBeforeClose(hook: (session: ProjectSession) => Promise<void>): void {
+    this.#beforeClose.push(hook);
+  }
+
+  async beforeClose(session: ProjectSession): Promise<void> {
+    for (const hook of this.#beforeClose) await hook(session);
   }
 
   projectChanged(): void {

@@ -10,6 +10,12 @@ import { datasetHandlers } from './datasetService';
 import { EventHub } from './events';
 import { resolveImage } from './imageFiles';
 import { imageHandlers } from './imageService';
+import { inspectHandlers } from './inspectService';
+import { predictionHandlers } from './predictionService';
+import { reviewHandlers } from './reviewService';
+import { TrainerHost } from './trainerHost';
+import { TrainingService, trainingHandlers } from './trainingService';
+import type { SpawnTrainer } from '../training/jobHost';
 import { closeCurrent, projectHandlers } from './projectService';
 import { SettingsService } from './settingsService';
 import { systemInfo, type SystemFacts } from './system';
@@ -21,6 +27,8 @@ export interface ServicesOptions extends SystemFacts {
   dialogs?: { pickPath(purpose: PickPurpose): Promise<string[] | null> };
   /** Which compute backend training would use (child processes; the default probes this machine). */
   probeCompute?: () => Promise<ComputeReport>;
+  /** Starts the trainer process (child_process.fork in serve and CLI modes, utilityProcess on the desktop). */
+  spawnTrainer?: SpawnTrainer;
 }
 
 export interface Services {
@@ -37,6 +45,9 @@ export interface Services {
 export function createServices(options: ServicesOptions): Services {
   const events = new EventHub();
   const ctx = new ServiceContext(options, events);
+  const trainer = new TrainerHost(options.spawnTrainer);
+  const training = new TrainingService(ctx, trainer);
+  ctx.onBeforeClose((session) => training.stopFor(session));
   const settings = new SettingsService(options.userDataDir);
   // Probed once, on first use; a failed probe is retried on the next call.
   let compute: Promise<ComputeReport | null> | null = null;
@@ -46,7 +57,8 @@ export function createServices(options: ServicesOptions): Services {
       return null;
     }));
   const handlers: Handlers = {
-    'system.info': async () => systemInfo(options, await computeReport()),
+    // The trainer's own report once it runs (what training really uses), else the probe's.
+    'system.info': async () => systemInfo(options, trainer.lastCompute ?? (await computeReport())),
     'app.pickPath': async ({ purpose }) => {
       if (!options.dialogs) throw new AppError('unsupported', 'Native dialogs exist only in the desktop app');
       const paths = await options.dialogs.pickPath(purpose);
@@ -59,12 +71,19 @@ export function createServices(options: ServicesOptions): Services {
     ...boxHandlers(ctx),
     ...classHandlers(ctx),
     ...datasetHandlers(ctx),
+    ...trainingHandlers(ctx, training),
+    ...predictionHandlers(ctx, trainer),
+    ...reviewHandlers(ctx),
+    ...inspectHandlers(ctx, trainer),
   };
   return {
     handlers,
     events,
     resolveImage: (kind, id) => resolveImage(ctx, kind, id),
     idle: async () => ctx.current?.idle(),
-    close: () => closeCurrent(ctx),
+    close: async () => {
+      await closeCurrent(ctx);
+      await trainer.dispose();
+    },
   };
 }

@@ -19,6 +19,8 @@ export function projectHandlers(ctx: ServiceContext): ProjectHandlers {
 
   const activate = async (store: ProjectStore, file: string) => {
     const session = new ProjectSession(store, file);
+    // Runs marked running belong to an app that stopped mid-training; their checkpoints remain.
+    store.training.stopOrphanRuns();
     await mkdir(session.dataDir, { recursive: true });
     ctx.current = session;
     session.background((signal) => checkFiles(ctx, session, signal));
@@ -67,6 +69,7 @@ export function projectHandlers(ctx: ServiceContext): ProjectHandlers {
 export async function closeCurrent(ctx: ServiceContext): Promise<void> {
   const s = ctx.current;
   if (!s) return;
+  await ctx.beforeClose(s);
   ctx.current = null;
   await s.close();
   ctx.projectChanged();

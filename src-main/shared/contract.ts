@@ -9,15 +9,17 @@ import type { MethodSpec } from './api/define';
 import { appMethods } from './api/app';
 import { projectMethods } from './api/project';
 import { systemMethods } from './api/system';
+import { trainingEvents, trainingMethods } from './api/training';
 import { eventSchemas } from './api/events';
 
 export const methods = {
   ...systemMethods,
   ...appMethods,
+  ...trainingMethods,
   ...projectMethods,
 } satisfies Record<string, MethodSpec>;
 
-export const events = eventSchemas;
+export const events = { ...eventSchemas, ...trainingEvents };
 
 export type Methods = typeof methods;
 export type MethodName = keyof Methods;

@@ -7,6 +7,7 @@ import { applyImport, type ImportApplied, type ImportPlan } from './importBatch'
 import { MetaRepo } from './meta';
 import { SCHEMA_VERSION } from './migrations';
 import { projectStats } from './stats';
+import { TrainingRepo } from './training';
 import type { ProjectStats } from '../shared/api/project';
 
 export interface ProjectCounts {
@@ -23,6 +24,7 @@ export class ProjectStore {
   readonly images: ImageRepo;
   readonly boxes: BoxRepo;
   readonly classes: ClassRepo;
+  readonly training: TrainingRepo;
   readonly schemaVersion = SCHEMA_VERSION;
   readonly #latestModel: Database.Statement<[], { id: number | null }>;
   readonly #imageCount: Database.Statement<[], { n: number }>;
@@ -34,6 +36,7 @@ export class ProjectStore {
     this.images = new ImageRepo(db);
     this.boxes = new BoxRepo(db);
     this.classes = new ClassRepo(db);
+    this.training = new TrainingRepo(db);
     this.#latestModel = db.prepare('SELECT MAX(model_id) AS id FROM predictions');
     this.#imageCount = db.prepare('SELECT COUNT(*) AS n FROM images');
   }

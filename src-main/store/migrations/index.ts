@@ -1,10 +1,11 @@
 import type Database from 'better-sqlite3';
 import { AppError } from '../../shared/errors';
 import { initial } from './001_initial';
+import { training } from './002_training';
 import type { Migration } from './types';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
-export const MIGRATIONS: readonly Migration[] = [initial];
+export const MIGRATIONS: readonly Migration[] = [initial, training];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 

@@ -1,0 +1,143 @@
+// Review: a model's stored predictions against the labels — COCO mAP with per-class AP and PR
+// curves, and per-image true positives, false positives and missed boxes at IoU ≥ 0.5.
+import { evaluate, matchImage } from '../eval';
+import type { ModelEvaluation, ReviewRow } from '../shared/api/training';
+import type { Handlers } from '../shared/contract';
+import type { Box } from '../shared/api/project';
+import type { PredictionRow } from '../store/training';
+import type { ServiceContext } from './context';
+import { resolveModel } from './modelFiles';
+import type { ProjectSession } from './session';
+
+const xywh = (b: { x: number; y: number; w: number; h: number }) => [b.x, b.y, b.w, b.h] as const;
+
+function matchOne(labels: readonly Box[], preds: readonly PredictionRow[], threshold: number) {
+  return matchImage(
+    labels.map((b) => ({ classId: b.classId, box: xywh(b) })),
+    preds.map((p) => ({ classId: p.classId, box: xywh(p), score: p.score })),
+    { iouThreshold: 0.5, minScore: threshold },
+  );
+}
+
+/** Images the model has predicted that carry labels (status labeled or reviewed). */
+function labeledPredicted(session: ProjectSession, modelId: number) {
+  const predicted = new Set(session.store.training.predictedImageIds(modelId));
+  return session.store.images.files().filter((im) => predicted.has(im.id) && im.status !== 'unlabeled');
+}
+
+export function evaluateModel(
+  session: ProjectSession,
+  modelId: number,
+  split: 'val' | 'train' | 'all',
+): ModelEvaluation {
+  resolveModel(session, modelId);
+  const images = labeledPredicted(session, modelId).filter((im) => split === 'all' || im.split === split);
+  const ids = new Set(images.map((im) => im.id));
+  const byImage = session.store.boxes.byImage();
+  const classes = session.store.classes.list();
+  const result = evaluate({
+    images: images.map((im) => ({ id: im.id })),
+    gts: images.flatMap((im) =>
+      (byImage.get(im.id) ?? []).map((b) => ({
+        imageId: im.id,
+        classId: b.classId,
+        box: xywh(b),
+        area: b.w * b.h,
+      })),
+    ),
+    dets: session.store.training
+      .allPredictions(modelId)
+      .filter((p) => ids.has(p.imageId))
+      .map((p) => ({ imageId: p.imageId, classId: p.classId, box: xywh(p), score: p.score })),
+    classIds: classes.map((c) => c.id),
+  });
+  const name = new Map(classes.map((c) => [c.id, c.name]));
+  const undefinedCurve = () => new Array<number>(101).fill(-1);
+  return {
+    modelId,
+    stats: { ...result.summary },
+    perClass: result.perClass.map((c) => ({
+      classId: c.classId,
+      name: name.get(c.classId) ?? String(c.classId),
+      AP: c.AP,
+      AP50: c.AP50,
+      gt: c.numGt,
+    })),
+    curves: result.perClass.map((c) => ({
+      classId: c.classId,
+      precision50: c.curve?.precision50 ?? undefinedCurve(),
+      precision: c.curve?.precisionMean ?? undefinedCurve(),
+    })),
+    images: images.length,
+  };
+}
+
+export function reviewHandlers(
+  ctx: ServiceContext,
+): Pick<Handlers, 'review.evaluate' | 'review.images' | 'review.image'> {
+  return {
+    'review.evaluate': ({ modelId, split }) => evaluateModel(ctx.project(), modelId, split),
+
+    'review.images': ({ modelId, scoreThreshold, sort, offset, limit }) => {
+      const session = ctx.project();
+      resolveModel(session, modelId);
+      const predicted = new Set(session.store.training.predictedImageIds(modelId));
+      const images = session.store.images.files().filter((im) => predicted.has(im.id));
+      const byImage = session.store.boxes.byImage();
+      const preds = new Map<number, PredictionRow[]>();
+      for (const p of session.store.training.allPredictions(modelId)) {
+        const list = preds.get(p.imageId);
+        if (list) list.push(p);
+        else preds.set(p.imageId, [p]);
+      }
+      const uncertainty = session.store.training.uncertainties();
+      const rows: ReviewRow[] = images.map((im) => {
+        const labels = im.status === 'unlabeled' ? [] : (byImage.get(im.id) ?? []);
+        const m = matchOne(labels, preds.get(im.id) ?? [], scoreThreshold);
+        return {
+          imageId: im.id,
+          fileName: im.fileName,
+          split: im.split,
+          tp: m.truePositives.length,
+          fp: m.falsePositives.length,
+          fn: m.missed.length,
+          uncertainty: uncertainty.get(im.id) ?? 0,
+        };
+      });
+      const byName = (a: ReviewRow, b: ReviewRow) =>
+        a.fileName.localeCompare(b.fileName) || a.imageId - b.imageId;
+      rows.sort(
+        sort === 'errors'
+          ? (a, b) => b.fp + b.fn - (a.fp + a.fn) || byName(a, b)
+          : sort === 'uncertainty'
+            ? (a, b) => b.uncertainty - a.uncertainty || byName(a, b)
+            : byName,
+      );
+      return { total: rows.length, items: rows.slice(offset, offset + limit) };
+    },
+
+    'review.image': ({ modelId, imageId, scoreThreshold }) => {
+      const session = ctx.project();
+      const image = session.store.images.file(imageId);
+      const labels = image && image.status !== 'unlabeled' ? session.store.boxes.forImage(imageId) : [];
+      const preds = session.store.training
+        .predictions(modelId, imageId)
+        .filter((p) => p.score >= scoreThreshold);
+      const m = matchOne(labels, preds, scoreThreshold);
+      return {
+        predictions: preds.map((p, i) => ({
+          id: p.id,
+          classId: p.classId,
+          x: p.x,
+          y: p.y,
+          w: p.w,
+          h: p.h,
+          score: p.score,
+          state: p.state,
+          matchedBoxId: m.labelOf[i]! >= 0 ? labels[m.labelOf[i]!]!.id : null,
+        })),
+        missedBoxIds: m.missed.map((i) => labels[i]!.id),
+      };
+    },
+  };
+}

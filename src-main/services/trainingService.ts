@@ -1,0 +1,327 @@
+// Training runs: the one-click plan, start / cancel / resume in the trainer process, and what the
+// run writes back (metrics, the model, its validation predictions) into the project database.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ComputeReport } from '../shared/api/system';
+import { TrainConfig, type RunInfo, type TrainConfigInput, type TrainPlan } from '../shared/api/training';
+import type { Handlers } from '../shared/contract';
+import { AppError } from '../shared/errors';
+import type { RunRow, RunSummary } from '../store/training';
+import { listCheckpoints } from '../training/checkpoint';
+import type { JobHandle } from '../training/jobHost';
+import type { Detection, Snapshot } from '../training/protocol';
+import type { ServiceContext } from './context';
+import { savePredictionBatch } from './predictionStore';
+import type { ProjectSession } from './session';
+import { buildSnapshot } from './snapshot';
+import type { TrainerHost } from './trainerHost';
+
+interface ActiveRun {
+  runId: number;
+  job: JobHandle;
+  session: ProjectSession;
+}
+
+export function runDir(session: ProjectSession, runId: number): string {
+  return path.join(session.dataDir, 'runs', String(runId));
+}
+
+export function toRunInfo(row: RunRow): RunInfo {
+  const summary = (row.summary ? JSON.parse(row.summary) : {}) as Partial<RunSummary>;
+  return {
+    id: row.id,
+    createdAt: row.createdAt,
+    state: row.status,
+    config: TrainConfig.parse(JSON.parse(row.config)),
+    backend: summary.backend ?? row.backend,
+    device: summary.device ?? null,
+    snapshotHash: row.snapshotHash ?? '',
+    trainImages: summary.trainImages ?? 0,
+    valImages: summary.valImages ?? 0,
+    steps: summary.steps ?? 0,
+    durationSec: summary.durationSec ?? 0,
+    imagesPerSec: summary.imagesPerSec ?? null,
+    AP: summary.AP ?? null,
+    AP50: summary.AP50 ?? null,
+    error: row.error,
+    modelId: row.modelId,
+  };
+}
+
+/**
+ * The settings one click would use. CPU training gets the small network at a modest size and a time
+ * budget; a GPU gets a ResNet and epochs. Every choice says why.
+ */
+export function planTraining(
+  compute: ComputeReport,
+  counts: { train: number; val: number; classes: number },
+  overrides: Partial<TrainConfigInput> = {},
+): TrainPlan {
+  const reasons: string[] = [];
+  const base: TrainConfigInput = {};
+  if (compute.usesGpu) {
+    base.preset = counts.train >= 300 ? 'resnet50' : 'resnet18';
+    base.size = 512;
+    base.batchSize = 8;
+    base.epochs = Math.min(100, Math.max(12, Math.round(12_000 / Math.max(counts.train, 1))));
+    reasons.push(
+      `GPU (${compute.device}): ${base.preset} network at ${base.size} px, batch ${base.batchSize}.`,
+    );
+    reasons.push(
+      `${base.epochs} epochs: about ${Math.round((base.epochs * counts.train) / 8)} steps for ${counts.train} training images.`,
+    );
+  } else {
+    const native = compute.backend === 'tensorflow';
+    base.preset = 'small';
+    base.size = native ? 384 : 320;
+    base.batchSize = 4;
+    base.minutes = Math.min(60, Math.max(10, Math.round(counts.train / 10)));
+    base.warmupSteps = 100;
+    reasons.push(
+      `No usable GPU: training on ${compute.device}, so the small network at ${base.size} px (the CPU-friendly choice).`,
+    );
+    reasons.push(
+      `A ${base.minutes}-minute budget for ${counts.train} training images; raise it for better accuracy.`,
+    );
+  }
+  base.assigner = 'dw';
+  base.refine = true;
+  base.evalEvery = counts.val > 0 ? 200 : null;
+  reasons.push(
+    'DW label assignment with box refinement (the paper’s best setting); FCOS is in the advanced settings.',
+  );
+  if (counts.val === 0)
+    reasons.push('No validation images: mAP cannot be measured. Move some images to the val split.');
+  const clean = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  if (clean.epochs !== undefined) base.minutes = null;
+  if (clean.minutes !== undefined) base.epochs = null;
+  const config = TrainConfig.parse({ ...base, ...clean });
+  let blocker: string | null = null;
+  if (counts.classes === 0) blocker = 'Add at least one class and label some boxes first.';
+  else if (counts.train === 0)
+    blocker = 'Label at least one image in the train split (status labeled or reviewed).';
+  return { config, reasons, compute, trainImages: counts.train, valImages: counts.val, blocker };
+}
+
+export class TrainingService {
+  #active: ActiveRun | null = null;
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly trainer: TrainerHost,
+  ) {}
+
+  get activeRunId(): number | null {
+    return this.#active?.runId ?? null;
+  }
+
+  async plan(overrides: Partial<TrainConfigInput> = {}): Promise<TrainPlan> {
+    const session = this.ctx.project();
+    const compute = await this.#compute();
+    const snapshot = buildSnapshot(session);
+    return planTraining(
+      compute,
+      { train: snapshot.train.length, val: snapshot.val.length, classes: snapshot.classes.length },
+      overrides,
+    );
+  }
+
+  async start(overrides: Partial<TrainConfigInput> = {}): Promise<RunInfo> {
+    const session = this.ctx.project();
+    this.#assertIdle();
+    const plan = await this.plan(overrides);
+    if (plan.blocker) throw new AppError('conflict', plan.blocker);
+    const snapshot = buildSnapshot(session);
+    const repo = session.store.training;
+    const runId = repo.createRun(plan.config, snapshot.hash);
+    const dir = runDir(session, runId);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'snapshot.json'), JSON.stringify(snapshot));
+    this.#launch(session, runId, plan.config, snapshot, false);
+    return toRunInfo(repo.run(runId)!);
+  }
+
+  async resume(runId: number): Promise<RunInfo> {
+    const session = this.ctx.project();
+    this.#assertIdle();
+    const repo = session.store.training;
+    const row = repo.run(runId);
+    if (!row) throw new AppError('not_found', `Run ${runId} does not exist`);
+    if (row.status === 'done')
+      throw new AppError('conflict', `Run ${runId} has finished; start a new run instead.`);
+    const dir = runDir(session, runId);
+    const latest = listCheckpoints(dir).pop();
+    if (!latest)
+      throw new AppError('conflict', `Run ${runId} stopped before its first checkpoint: start a new run.`);
+    const step = Number(/step-(\d+)$/.exec(latest)![1]);
+    repo.truncateMetrics(runId, step);
+    const config = TrainConfig.parse(JSON.parse(row.config));
+    const snapshot = JSON.parse(readFileSync(path.join(dir, 'snapshot.json'), 'utf8')) as Snapshot;
+    this.#launch(session, runId, config, snapshot, true);
+    return toRunInfo(repo.run(runId)!);
+  }
+
+  cancel(runId: number): null {
+    if (this.#active?.runId !== runId) throw new AppError('not_found', `Run ${runId} is not training`);
+    this.#active.job.cancel();
+    return null;
+  }
+
+  /** Stops the active run of a project that is closing; its checkpoint lets it resume later. */
+  async stopFor(session: ProjectSession): Promise<void> {
+    const active = this.#active;
+    if (active?.session !== session) return;
+    active.job.cancel();
+    await active.job.done.catch(() => {});
+  }
+
+  #assertIdle(): void {
+    if (this.#active) {
+      throw new AppError(
+        'conflict',
+        `Run ${this.#active.runId} is training: cancel it or wait for it to finish.`,
+      );
+    }
+  }
+
+  async #compute(): Promise<ComputeReport> {
+    try {
+      return await this.trainer.host().compute();
+    } catch (e) {
+      throw new AppError('internal', `The trainer process could not start: ${(e as Error).message}`);
+    }
+  }
+
+  #launch(
+    session: ProjectSession,
+    runId: number,
+    config: TrainConfig,
+    snapshot: Snapshot,
+    resume: boolean,
+  ): void {
+    const repo = session.store.training;
+    const dir = runDir(session, runId);
+    const host = this.trainer.host();
+    const emitState = (state: RunInfo['state'], message: string | null = null) =>
+      this.ctx.events.emit('train.state', { runId, state, message });
+    let lastStep: { step: number; imagesPerSec: number; elapsedSec: number } = {
+      step: 0,
+      imagesPerSec: 0,
+      elapsedSec: 0,
+    };
+    let bestAP: { AP: number; AP50: number } | null = null;
+    // Each validation streams its detections, then its summary: keep the last complete set.
+    let pendingDetections: Detection[] = [];
+    let lastEvalDetections: Detection[] = [];
+    let finalEvalStep = -1;
+
+    const job = host.run(
+      {
+        kind: 'train',
+        jobId: `run-${runId}-${Date.now()}`,
+        runDir: dir,
+        snapshotPath: path.join(dir, 'snapshot.json'),
+        config,
+        resume,
+      },
+      (e) => {
+        if (session.closed) return;
+        if (e.type === 'step') {
+          lastStep = e.metrics;
+          repo.addMetric(runId, e.metrics.step, { type: 'step', metrics: e.metrics });
+          this.ctx.events.emit('train.step', { runId, metrics: e.metrics });
+        } else if (e.type === 'eval') {
+          repo.addMetric(runId, e.summary.step, { type: 'eval', summary: e.summary });
+          bestAP = { AP: e.summary.AP, AP50: e.summary.AP50 };
+          finalEvalStep = e.summary.step;
+          lastEvalDetections = pendingDetections;
+          pendingDetections = [];
+          this.ctx.events.emit('train.eval', { runId, summary: e.summary });
+        } else if (e.type === 'detections') {
+          pendingDetections.push(...e.detections);
+        }
+      },
+    );
+    this.#active = { runId, job, session };
+    repo.setRunState(runId, 'running', { backend: host.lastCompute?.backend ?? null });
+    emitState('running');
+
+    const summary = (): RunSummary => ({
+      backend: host.lastCompute?.backend ?? null,
+      device: host.lastCompute?.device ?? null,
+      trainImages: snapshot.train.length,
+      valImages: snapshot.val.length,
+      steps: lastStep.step,
+      durationSec: lastStep.elapsedSec,
+      imagesPerSec: lastStep.imagesPerSec || null,
+      AP: bestAP?.AP ?? null,
+      AP50: bestAP?.AP50 ?? null,
+    });
+
+    void job.done
+      .then((outcome) => {
+        if (session.closed) return;
+        const result = outcome.result as {
+          modelDir: string;
+          steps: number;
+          elapsedSec: number;
+          imagesPerSec: number;
+        } | null;
+        if (result)
+          lastStep = { step: result.steps, elapsedSec: result.elapsedSec, imagesPerSec: result.imagesPerSec };
+        repo.setRunSummary(runId, summary());
+        if (outcome.cancelled) {
+          repo.setRunState(runId, 'cancelled');
+          emitState('cancelled', 'Stopped after a checkpoint: resume continues from there.');
+          return;
+        }
+        const modelId = repo.createModel({
+          runId,
+          path: path.relative(session.dataDir, result!.modelDir),
+          metrics: bestAP,
+          name: `Run ${runId} · ${config.assigner.toUpperCase()}${config.assigner === 'dw' && config.refine ? '+refine' : ''}`,
+        });
+        // The last validation's detections become the model's predictions on the val images, so
+        // Review can show them at once.
+        if (finalEvalStep === lastStep.step) {
+          const valIds = snapshot.val.map((im) => im.id);
+          savePredictionBatch(session, modelId, snapshot.classes, valIds, lastEvalDetections);
+        }
+        repo.setRunState(runId, 'done');
+        emitState('done');
+      })
+      .catch((e: unknown) => {
+        if (session.closed) return;
+        const message = e instanceof Error ? e.message : String(e);
+        repo.setRunSummary(runId, summary());
+        repo.setRunState(runId, 'failed', { error: message });
+        emitState('failed', message);
+      })
+      .finally(() => {
+        if (this.#active?.runId === runId) this.#active = null;
+      });
+  }
+}
+
+export function trainingHandlers(
+  ctx: ServiceContext,
+  service: TrainingService,
+): Pick<
+  Handlers,
+  'train.plan' | 'train.start' | 'train.cancel' | 'train.resume' | 'runs.list' | 'runs.metrics'
+> {
+  return {
+    'train.plan': ({ overrides }) => service.plan(overrides),
+    'train.start': ({ overrides }) => service.start(overrides),
+    'train.cancel': ({ runId }) => service.cancel(runId),
+    'train.resume': ({ runId }) => service.resume(runId),
+    'runs.list': () => ctx.project().store.training.runs().map(toRunInfo),
+    'runs.metrics': ({ runId }) => {
+      const entries = ctx.project().store.training.metrics(runId);
+      return {
+        steps: entries.flatMap((e) => (e.type === 'step' ? [e.metrics] : [])),
+        evals: entries.flatMap((e) => (e.type === 'eval' ? [e.summary] : [])),
+      };
+    },
+  };
+}

@@ -1,0 +1,128 @@
+// Checkpoints and saved models: weights (and optimizer slots) as one tf.io weights file plus a JSON
+// manifest. The JSON is written last through a rename, so a crash mid-write leaves the previous
+// checkpoint intact: a folder without its manifest is not a checkpoint.
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { DetectorConfig } from '../detector/config';
+import { tf } from '../detector/tf';
+import type { Tensor } from '../detector/tf';
+
+export const CHECKPOINT_FORMAT = 'dw-studio-checkpoint/1';
+export const MODEL_FORMAT = 'dw-studio-model/1';
+
+export interface SavedManifest<M> {
+  format: string;
+  weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
+  meta: M;
+}
+
+export interface CheckpointMeta {
+  step: number;
+  elapsedSec: number;
+  detector: DetectorConfig;
+  classes: Array<{ id: number; name: string }>;
+}
+
+export interface ModelMeta {
+  detector: DetectorConfig;
+  classes: Array<{ id: number; name: string }>;
+  trainedSteps: number;
+  createdAt: string;
+}
+
+async function writeWeights<M>(
+  dir: string,
+  format: string,
+  tensors: Map<string, Tensor>,
+  meta: M,
+): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const named = [...tensors].map(([name, tensor]) => ({ name, tensor }));
+  const { data, specs } = await tf.io.encodeWeights(named);
+  const bytes = Buffer.from(Array.isArray(data) ? tf.io.CompositeArrayBuffer.join(data) : data);
+  writeFileSync(path.join(dir, 'weights.bin.tmp'), bytes);
+  renameSync(path.join(dir, 'weights.bin.tmp'), path.join(dir, 'weights.bin'));
+  const manifest: SavedManifest<M> = {
+    format,
+    weightsManifest: [{ paths: ['weights.bin'], weights: specs }],
+    meta,
+  };
+  writeFileSync(path.join(dir, 'manifest.json.tmp'), JSON.stringify(manifest));
+  renameSync(path.join(dir, 'manifest.json.tmp'), path.join(dir, 'manifest.json'));
+}
+
+function readWeights<M>(dir: string, format: string): { tensors: Record<string, Tensor>; meta: M } {
+  const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as SavedManifest<M>;
+  if (manifest.format !== format) throw new Error(`${dir}: not a ${format} (format ${manifest.format})`);
+  const buf = readFileSync(path.join(dir, 'weights.bin'));
+  const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
+  const tensors = tf.io.decodeWeights(ab, manifest.weightsManifest[0]!.weights) as Record<string, Tensor>;
+  return { tensors, meta: manifest.meta };
+}
+
+const SLOT_PREFIX = '__optimizer__/';
+
+/** Writes weights and momentum slots of `step` into `<runDir>/checkpoints/step-<n>`, keeping the last two. */
+export async function saveCheckpoint(
+  runDir: string,
+  weights: Map<string, Tensor>,
+  slots: Map<string, Tensor>,
+  meta: CheckpointMeta,
+): Promise<string> {
+  const root = path.join(runDir, 'checkpoints');
+  const dir = path.join(root, `step-${String(meta.step).padStart(8, '0')}`);
+  const all = new Map(weights);
+  for (const [name, t] of slots) all.set(SLOT_PREFIX + name, t);
+  await writeWeights(dir, CHECKPOINT_FORMAT, all, meta);
+  for (const old of listCheckpoints(runDir).slice(0, -2)) rmSync(old, { recursive: true, force: true });
+  return dir;
+}
+
+/** Complete checkpoints (with a manifest), oldest first. */
+export function listCheckpoints(runDir: string): string[] {
+  const root = path.join(runDir, 'checkpoints');
+  let names: string[];
+  try {
+    names = readdirSync(root).filter((n) => n.startsWith('step-'));
+  } catch {
+    return [];
+  }
+  return names
+    .sort()
+    .map((n) => path.join(root, n))
+    .filter((dir) => {
+      try {
+        readFileSync(path.join(dir, 'manifest.json'));
+        return true;
+      } catch {
+        return false;
+      }
+    });
+}
+
+export interface LoadedCheckpoint {
+  weights: Map<string, Tensor>;
+  slots: Map<string, Tensor>;
+  meta: CheckpointMeta;
+  dir: string;
+}
+
+export function loadCheckpoint(dir: string): LoadedCheckpoint {
+  const { tensors, meta } = readWeights<CheckpointMeta>(dir, CHECKPOINT_FORMAT);
+  const weights = new Map<string, Tensor>();
+  const slots = new Map<string, Tensor>();
+  for (const [name, t] of Object.entries(tensors)) {
+    if (name.startsWith(SLOT_PREFIX)) slots.set(name.slice(SLOT_PREFIX.length), t);
+    else weights.set(name, t);
+  }
+  return { weights, slots, meta, dir };
+}
+
+export function saveModel(dir: string, weights: Map<string, Tensor>, meta: ModelMeta): Promise<void> {
+  return writeWeights(dir, MODEL_FORMAT, weights, meta);
+}
+
+export function loadModel(dir: string): { weights: Map<string, Tensor>; meta: ModelMeta } {
+  const { tensors, meta } = readWeights<ModelMeta>(dir, MODEL_FORMAT);
+  return { weights: new Map(Object.entries(tensors)), meta };
+}

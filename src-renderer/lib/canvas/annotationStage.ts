@@ -1,0 +1,425 @@
+import Konva from 'konva';
+import type { BoxXYWH } from '../../../src-main/shared/api/project';
+
+export type BoxStyle = 'label' | 'suggestion' | 'tp' | 'fp' | 'fn';
+
+/** A box as the stage draws it; `key` is stable across saves (the database ids are not). */
+export interface StageBox extends BoxXYWH {
+  key: string;
+  color: string;
+  label: string;
+  style: BoxStyle;
+}
+
+export interface StageCallbacks {
+  onCreate?(box: BoxXYWH): void;
+  onChange?(key: string, box: BoxXYWH): void;
+  onSelect?(key: string | null): void;
+  onContextMenu?(key: string, clientX: number, clientY: number): void;
+  /** Scale or position changed (for overlays that follow the image). */
+  onView?(view: { scale: number; x: number; y: number }): void;
+  /** Pointer over the image, in image pixels (null when it leaves). */
+  onPointer?(point: { x: number; y: number } | null): void;
+}
+
+export type Tool = 'select' | 'draw' | 'view';
+
+const MIN_BOX = 2; // image pixels: a smaller drag is a click, not a box
+const ZOOM_STEP = 1.15;
+const DASH: Record<BoxStyle, number[] | undefined> = {
+  label: undefined,
+  suggestion: [6, 4],
+  tp: undefined,
+  fp: [2, 3],
+  fn: [8, 3, 2, 3],
+};
+
+/**
+ * The annotation canvas: an image and its boxes on a Konva stage, with zoom to the cursor (wheel),
+ * pan (space-drag or middle button), drawing, selection, move and resize. All Konva code of the app
+ * lives in lib/canvas; views talk to this class only.
+ */
+export class AnnotationStage {
+  readonly stage: Konva.Stage;
+  readonly #imageLayer = new Konva.Layer({ listening: false });
+  // Heatmaps are a few cells per stride: nearest-neighbour keeps cells crisp when zoomed.
+  readonly #heatLayer = new Konva.Layer({ listening: false, imageSmoothingEnabled: false });
+  readonly #boxLayer = new Konva.Layer();
+  readonly #overlayLayer = new Konva.Layer({ listening: false });
+  readonly #image = new Konva.Image({ x: 0, y: 0, image: undefined });
+  readonly #transformer: Konva.Transformer;
+  readonly #rects = new Map<string, Konva.Rect>();
+  readonly #boxes = new Map<string, StageBox>();
+  readonly #cb: StageCallbacks;
+  readonly #container: HTMLDivElement;
+  #imageSize = { width: 1, height: 1 };
+  #tool: Tool = 'select';
+  #selected: string | null = null;
+  #drawing: { start: { x: number; y: number }; rect: Konva.Rect } | null = null;
+  #panning: { x: number; y: number } | null = null;
+  #spaceDown = false;
+  #label = new Konva.Label({ visible: false, listening: false });
+  #overlay: Konva.Image | null = null;
+
+  constructor(container: HTMLDivElement, callbacks: StageCallbacks) {
+    this.#container = container;
+    this.#cb = callbacks;
+    this.stage = new Konva.Stage({ container, width: container.clientWidth, height: container.clientHeight });
+    this.#imageLayer.add(this.#image);
+    this.#transformer = new Konva.Transformer({
+      rotateEnabled: false,
+      flipEnabled: false,
+      keepRatio: false,
+      ignoreStroke: true,
+      anchorSize: 8,
+      borderStrokeWidth: 1,
+      boundBoxFunc: (oldBox, newBox) => (newBox.width < 3 || newBox.height < 3 ? oldBox : newBox),
+    });
+    this.#label.add(new Konva.Tag({ fill: '#000000cc', cornerRadius: 2 }));
+    this.#label.add(new Konva.Text({ text: '', fontSize: 12, padding: 3, fill: '#fff' }));
+    this.#boxLayer.add(this.#transformer);
+    this.#overlayLayer.add(this.#label);
+    this.stage.add(this.#imageLayer, this.#heatLayer, this.#boxLayer, this.#overlayLayer);
+    this.#bindEvents();
+  }
+
+  get scale(): number {
+    return this.stage.scaleX();
+  }
+
+  resize(width: number, height: number): void {
+    this.stage.size({ width, height });
+  }
+
+  async setImage(url: string, width: number, height: number): Promise<void> {
+    this.#imageSize = { width, height };
+    const img = await loadImage(url);
+    this.#image.image(img);
+    this.#image.size({ width, height });
+    this.#imageLayer.batchDraw();
+  }
+
+  /**
+   * Shows an RGBA overlay (e.g. a heatmap) stretched over `size` image pixels from the top-left
+   * (default: the whole image); null removes it.
+   */
+  setOverlay(canvas: HTMLCanvasElement | null, opacity = 0.6, size = this.#imageSize): void {
+    if (!canvas) {
+      this.#overlay?.destroy();
+      this.#overlay = null;
+    } else {
+      if (!this.#overlay) {
+        this.#overlay = new Konva.Image({ image: canvas, listening: false });
+        this.#heatLayer.add(this.#overlay);
+      }
+      this.#overlay.image(canvas);
+      this.#overlay.size(size);
+      this.#overlay.opacity(opacity);
+    }
+    this.#heatLayer.batchDraw();
+  }
+
+  setTool(tool: Tool): void {
+    this.#tool = tool;
+    this.#container.style.cursor = tool === 'draw' ? 'crosshair' : 'default';
+    for (const [key, rect] of this.#rects) rect.draggable(tool === 'select' && key === this.#selected);
+  }
+
+  /** Keyed update: nodes are reused, so a 2,000-box image re-renders without rebuilding. */
+  setBoxes(boxes: StageBox[]): void {
+    const seen = new Set<string>();
+    for (const box of boxes) {
+      seen.add(box.key);
+      this.#boxes.set(box.key, box);
+      let rect = this.#rects.get(box.key);
+      if (!rect) {
+        rect = new Konva.Rect({
+          strokeScaleEnabled: false,
+          perfectDrawEnabled: false,
+          shadowForStrokeEnabled: false,
+        });
+        rect.setAttr('boxKey', box.key);
+        this.#attachRectEvents(rect);
+        this.#rects.set(box.key, rect);
+        this.#boxLayer.add(rect);
+      }
+      const selected = box.key === this.#selected;
+      rect.setAttrs({
+        x: box.x,
+        y: box.y,
+        width: box.w,
+        height: box.h,
+        stroke: box.color,
+        strokeWidth: selected ? 3 : 2,
+        dash: DASH[box.style],
+        fill: selected
+          ? hexAlpha(box.color, 0.18)
+          : box.style === 'suggestion'
+            ? hexAlpha(box.color, 0.06)
+            : undefined,
+        draggable: this.#tool === 'select' && selected,
+      });
+    }
+    for (const [key, rect] of this.#rects) {
+      if (!seen.has(key)) {
+        rect.destroy();
+        this.#rects.delete(key);
+        this.#boxes.delete(key);
+      }
+    }
+    if (this.#selected && !this.#rects.has(this.#selected)) this.#selected = null;
+    this.#syncSelection();
+  }
+
+  setSelected(key: string | null): void {
+    if (key === this.#selected) return;
+    this.#selected = key;
+    const boxes = [...this.#boxes.values()];
+    this.setBoxes(boxes);
+  }
+
+  fit(): void {
+    const { width, height } = this.stage.size();
+    const s = Math.min(width / this.#imageSize.width, height / this.#imageSize.height) * 0.96;
+    this.stage.scale({ x: s, y: s });
+    this.stage.position({
+      x: (width - this.#imageSize.width * s) / 2,
+      y: (height - this.#imageSize.height * s) / 2,
+    });
+    this.#viewChanged();
+  }
+
+  /** Zoom by `factor` keeping the image point under `screen` still. */
+  zoomAt(factor: number, screen: { x: number; y: number }): void {
+    const old = this.stage.scaleX();
+    const next = Math.min(64, Math.max(0.02, old * factor));
+    const anchor = { x: (screen.x - this.stage.x()) / old, y: (screen.y - this.stage.y()) / old };
+    this.stage.scale({ x: next, y: next });
+    this.stage.position({ x: screen.x - anchor.x * next, y: screen.y - anchor.y * next });
+    this.#viewChanged();
+  }
+
+  panBy(dx: number, dy: number): void {
+    this.stage.position({ x: this.stage.x() + dx, y: this.stage.y() + dy });
+    this.#viewChanged();
+  }
+
+  /** Image pixels → screen pixels relative to the container. */
+  toScreen(p: { x: number; y: number }): { x: number; y: number } {
+    return { x: p.x * this.scale + this.stage.x(), y: p.y * this.scale + this.stage.y() };
+  }
+
+  destroy(): void {
+    window.removeEventListener('keydown', this.#onKeyDown);
+    window.removeEventListener('keyup', this.#onKeyUp);
+    this.stage.destroy();
+  }
+
+  #viewChanged(): void {
+    this.stage.batchDraw();
+    this.#cb.onView?.({ scale: this.stage.scaleX(), x: this.stage.x(), y: this.stage.y() });
+  }
+
+  #syncSelection(): void {
+    const rect = this.#selected ? this.#rects.get(this.#selected) : undefined;
+    const box = this.#selected ? this.#boxes.get(this.#selected) : undefined;
+    this.#transformer.nodes(
+      rect && this.#tool === 'select' && (box?.style === 'label' || box?.style === 'suggestion')
+        ? [rect]
+        : [],
+    );
+    this.#transformer.moveToTop();
+    if (rect && box) {
+      this.#label.visible(true);
+      (this.#label.getText() as Konva.Text).text(box.label);
+      this.#placeLabel(rect);
+    } else {
+      this.#label.visible(false);
+    }
+    this.#boxLayer.batchDraw();
+    this.#overlayLayer.batchDraw();
+  }
+
+  #placeLabel(rect: Konva.Rect): void {
+    this.#label.position({ x: rect.x(), y: rect.y() });
+    this.#label.scale({ x: 1 / this.scale, y: 1 / this.scale });
+    this.#label.offsetY(this.#label.height());
+  }
+
+  #attachRectEvents(rect: Konva.Rect): void {
+    rect.on('mousedown touchstart', (e) => {
+      if (this.#tool !== 'select' || this.#spaceDown || (e.evt as MouseEvent).button === 1) return;
+      e.cancelBubble = true;
+      const key = rect.getAttr('boxKey') as string;
+      if (key !== this.#selected) {
+        this.#cb.onSelect?.(key);
+      }
+    });
+    rect.on('contextmenu', (e) => {
+      e.evt.preventDefault();
+      e.cancelBubble = true;
+      const ev = e.evt as MouseEvent;
+      this.#cb.onContextMenu?.(rect.getAttr('boxKey') as string, ev.clientX, ev.clientY);
+    });
+    rect.on('dragmove', () => {
+      const { width, height } = this.#imageSize;
+      rect.x(clamp(rect.x(), 0, width - rect.width()));
+      rect.y(clamp(rect.y(), 0, height - rect.height()));
+      this.#placeLabel(rect);
+    });
+    rect.on('dragend transformend', () => this.#emitChange(rect));
+  }
+
+  #emitChange(rect: Konva.Rect): void {
+    const { width, height } = this.#imageSize;
+    // The transformer scales the node; fold the scale into the size so boxes stay axis-aligned pixels.
+    const x1 = clamp(rect.x(), 0, width);
+    const y1 = clamp(rect.y(), 0, height);
+    const x2 = clamp(rect.x() + rect.width() * rect.scaleX(), 0, width);
+    const y2 = clamp(rect.y() + rect.height() * rect.scaleY(), 0, height);
+    rect.scale({ x: 1, y: 1 });
+    const box = { x: x1, y: y1, w: Math.max(x2 - x1, 1), h: Math.max(y2 - y1, 1) };
+    rect.setAttrs({ x: box.x, y: box.y, width: box.w, height: box.h });
+    this.#cb.onChange?.(rect.getAttr('boxKey') as string, box);
+  }
+
+  #imagePoint(): { x: number; y: number } | null {
+    return this.stage.getRelativePointerPosition();
+  }
+
+  readonly #onKeyDown = (e: KeyboardEvent) => {
+    if (e.code === 'Space' && !this.#spaceDown && !isEditable(e.target)) {
+      this.#spaceDown = true;
+      this.#container.style.cursor = 'grab';
+      e.preventDefault();
+    }
+  };
+
+  readonly #onKeyUp = (e: KeyboardEvent) => {
+    if (e.code === 'Space') {
+      this.#spaceDown = false;
+      this.#container.style.cursor = this.#tool === 'draw' ? 'crosshair' : 'default';
+    }
+  };
+
+  #bindEvents(): void {
+    window.addEventListener('keydown', this.#onKeyDown);
+    window.addEventListener('keyup', this.#onKeyUp);
+    this.stage.on('wheel', (e) => {
+      e.evt.preventDefault();
+      const pointer = this.stage.getPointerPosition();
+      if (!pointer) return;
+      const factor = e.evt.deltaY < 0 ? ZOOM_STEP : 1 / ZOOM_STEP;
+      this.zoomAt(e.evt.ctrlKey ? factor * factor : factor, pointer);
+    });
+    this.stage.on('mousedown', (e) => {
+      const ev = e.evt;
+      if (ev.button === 1 || (ev.button === 0 && this.#spaceDown)) {
+        ev.preventDefault();
+        this.#panning = { x: ev.clientX, y: ev.clientY };
+        return;
+      }
+      if (ev.button !== 0) return;
+      const p = this.#imagePoint();
+      if (!p) return;
+      if (this.#tool === 'draw') {
+        const start = { x: clamp(p.x, 0, this.#imageSize.width), y: clamp(p.y, 0, this.#imageSize.height) };
+        const rect = new Konva.Rect({
+          ...start,
+          width: 0,
+          height: 0,
+          stroke: '#ffffff',
+          dash: [4, 4],
+          strokeWidth: 1,
+          strokeScaleEnabled: false,
+          listening: false,
+        });
+        this.#overlayLayer.add(rect);
+        this.#drawing = { start, rect };
+      } else if (e.target === this.stage || e.target === this.#image) {
+        this.#cb.onSelect?.(null);
+      }
+    });
+    this.stage.on('mousemove', (e) => {
+      const ev = e.evt;
+      if (this.#panning) {
+        this.panBy(ev.clientX - this.#panning.x, ev.clientY - this.#panning.y);
+        this.#panning = { x: ev.clientX, y: ev.clientY };
+        return;
+      }
+      const p = this.#imagePoint();
+      if (p) {
+        const inside = p.x >= 0 && p.y >= 0 && p.x < this.#imageSize.width && p.y < this.#imageSize.height;
+        this.#cb.onPointer?.(inside ? p : null);
+      }
+      if (this.#drawing && p) {
+        const { start, rect } = this.#drawing;
+        const x = clamp(p.x, 0, this.#imageSize.width);
+        const y = clamp(p.y, 0, this.#imageSize.height);
+        rect.setAttrs({
+          x: Math.min(start.x, x),
+          y: Math.min(start.y, y),
+          width: Math.abs(x - start.x),
+          height: Math.abs(y - start.y),
+        });
+        this.#overlayLayer.batchDraw();
+      }
+    });
+    const finish = () => {
+      this.#panning = null;
+      if (!this.#drawing) return;
+      const { rect } = this.#drawing;
+      this.#drawing = null;
+      const box = { x: rect.x(), y: rect.y(), w: rect.width(), h: rect.height() };
+      rect.destroy();
+      this.#overlayLayer.batchDraw();
+      if (box.w >= MIN_BOX && box.h >= MIN_BOX) this.#cb.onCreate?.(box);
+    };
+    this.stage.on('mouseup', finish);
+    this.stage.on('mouseleave', () => {
+      this.#cb.onPointer?.(null);
+      finish();
+    });
+    this.stage.on('contextmenu', (e) => e.evt.preventDefault());
+  }
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, v));
+}
+
+function hexAlpha(hex: string, alpha: number): string {
+  const a = Math.round(alpha * 255)
+    .toString(16)
+    .padStart(2, '0');
+  return `${hex.slice(0, 7)}${a}`;
+}
+
+function isEditable(target: EventTarget | null): boolean {
+  return (
+    target instanceof HTMLElement &&
+    (['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName) || target.isContentEditable)
+  );
+}
+
+const imageCache = new Map<string, Promise<HTMLImageElement>>();
+
+/** Loads (and remembers) an image; used to prefetch the neighbours of the current image. */
+export function loadImage(url: string): Promise<HTMLImageElement> {
+  let p = imageCache.get(url);
+  if (!p) {
+    p = new Promise((resolve, reject) => {
+      const img = new Image();
+      img.decoding = 'async';
+      img.onload = () => resolve(img);
+      img.onerror = () => {
+        imageCache.delete(url);
+        reject(new Error(`Cannot load image ${url}`));
+      };
+      img.src = url;
+    });
+    imageCache.set(url, p);
+    if (imageCache.size > 12) imageCache.delete(imageCache.keys().next().value!);
+  }
+  return p;
+}

@@ -1,0 +1,65 @@
+import type { ShortcutAction } from '../../../src-main/shared/api/app';
+
+const KEY_NAMES: Record<string, string> = {
+  ' ': 'Space',
+  Del: 'Delete',
+  Esc: 'Escape',
+  Left: 'ArrowLeft',
+  Right: 'ArrowRight',
+  Up: 'ArrowUp',
+  Down: 'ArrowDown',
+};
+
+/** The chord of a key event in the settings' notation: "Ctrl+Shift+Z", "D", "Delete", "?". */
+export function chordOf(
+  e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey' | 'shiftKey'>,
+): string | null {
+  if (['Control', 'Shift', 'Alt', 'Meta'].includes(e.key)) return null;
+  let key = KEY_NAMES[e.key] ?? e.key;
+  // A printable symbol already encodes Shift ('?' is Shift+/), so Shift is dropped for it.
+  const symbol = key.length === 1 && !/[A-Za-z0-9]/.test(key);
+  if (key.length === 1) key = key.toUpperCase();
+  const parts: string[] = [];
+  if (e.ctrlKey || e.metaKey) parts.push('Ctrl');
+  if (e.altKey) parts.push('Alt');
+  if (e.shiftKey && !symbol) parts.push('Shift');
+  parts.push(key);
+  return parts.join('+');
+}
+
+/** Looks up the action bound to a key event, if any. */
+export function actionFor(
+  shortcuts: Record<ShortcutAction, string>,
+  e: Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey' | 'shiftKey'>,
+): ShortcutAction | null {
+  const chord = chordOf(e);
+  if (!chord) return null;
+  for (const [action, bound] of Object.entries(shortcuts)) {
+    if (bound.toUpperCase() === chord.toUpperCase()) return action as ShortcutAction;
+  }
+  return null;
+}
+
+/** True when the event target is a text field, where single-key shortcuts must not fire. */
+export function isTyping(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName);
+}
+
+export const ACTION_LABELS: Record<ShortcutAction, string> = {
+  draw: 'Draw a box',
+  select: 'Select / stop drawing',
+  prevImage: 'Previous image',
+  nextImage: 'Next image',
+  deleteBox: 'Delete box / reject suggestion',
+  undo: 'Undo',
+  redo: 'Redo',
+  copy: 'Copy selected box',
+  paste: 'Paste boxes',
+  carryPrevious: "Carry the previous image's boxes",
+  fit: 'Fit image to window',
+  markReviewed: 'Mark image reviewed',
+  nextBox: 'Select next box',
+  acceptSuggestion: 'Accept suggestion',
+  help: 'Show shortcuts',
+};

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SHORTCUTS } from '../../../src-main/shared/api/app';
+import { actionFor, chordOf } from '../../../src-renderer/lib/state/shortcuts';
+
+const key = (
+  k: string,
+  mods: Partial<Record<'ctrlKey' | 'shiftKey' | 'altKey' | 'metaKey', boolean>> = {},
+) => ({
+  key: k,
+  ctrlKey: false,
+  shiftKey: false,
+  altKey: false,
+  metaKey: false,
+  ...mods,
+});
+
+describe('keyboard shortcuts', () => {
+  it('writes chords in the settings notation', () => {
+    expect(chordOf(key('w'))).toBe('W');
+    expect(chordOf(key('Z', { ctrlKey: true, shiftKey: true }))).toBe('Ctrl+Shift+Z');
+    expect(chordOf(key('z', { metaKey: true }))).toBe('Ctrl+Z');
+    expect(chordOf(key('?', { shiftKey: true }))).toBe('?');
+    expect(chordOf(key(' '))).toBe('Space');
+    expect(chordOf(key('Shift', { shiftKey: true }))).toBeNull();
+  });
+
+  it('maps the CVAT / LabelImg defaults to actions', () => {
+    expect(actionFor(DEFAULT_SHORTCUTS, key('w'))).toBe('draw');
+    expect(actionFor(DEFAULT_SHORTCUTS, key('a'))).toBe('prevImage');
+    expect(actionFor(DEFAULT_SHORTCUTS, key('d'))).toBe('nextImage');
+    expect(actionFor(DEFAULT_SHORTCUTS, key('z', { ctrlKey: true }))).toBe('undo');
+    expect(actionFor(DEFAULT_SHORTCUTS, key('Z', { ctrlKey: true, shiftKey: true }))).toBe('redo');
+    expect(actionFor(DEFAULT_SHORTCUTS, key('d', { ctrlKey: true }))).toBeNull();
+    expect(actionFor(DEFAULT_SHORTCUTS, key('1'))).toBeNull();
+  });
+
+  it('follows a remapped shortcut', () => {
+    const remapped = { ...DEFAULT_SHORTCUTS, draw: 'N' };
+    expect(actionFor(remapped, key('n'))).toBe('draw');
+    expect(actionFor(remapped, key('w'))).toBeNull();
+  });
+});

@@ -52,6 +52,17 @@ export const zones = [
     name: 'renderer',
     folder: 'src-renderer',
     allow: ['shared'],
-    packages: ['svelte', 'svelte/*', 'konva', 'konva/*', 'svelte-konva', 'uplot', 'uplot/*', '@tanstack/*', 'd3-scale-chromatic', 'zod'],
+    packages: [
+      'svelte',
+      'svelte/*',
+      'konva',
+      'konva/*',
+      'svelte-konva',
+      'uplot',
+      'uplot/*',
+      '@tanstack/*',
+      'd3-scale-chromatic',
+      'zod',
+    ],
   },
 ];

@@ -5,7 +5,8 @@ import { MISSING_FILE_PROBLEM } from './projectService';
 
 /**
  * The file behind `dws-image://image/<id>` and `.../thumb/<id>`: only images of the open project, looked
- * up by id. A file found missing or undecodable here is flagged on the image for the library to show.
+ * up by id (a TIFF is served as its display copy). A file found missing or undecodable here is flagged
+ * on the image for the library to show.
  */
 export async function resolveImage(
   ctx: ServiceContext,
@@ -30,9 +31,10 @@ export async function resolveImage(
     return null;
   }
   if (img.problem === MISSING_FILE_PROBLEM) flag(null);
-  if (kind === 'image') return file;
   try {
-    return await session.thumbs.get(file, img.sha256);
+    return kind === 'image'
+      ? await session.thumbs.display(file, img.sha256, img.format)
+      : await session.thumbs.get(file, img.sha256);
   } catch (e) {
     if (e instanceof UnreadableImageError) {
       flag(e.message);

@@ -1,13 +1,17 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { writeThumbnail } from '../imaging/thumbnail';
+import { writeDisplayCopy, writeThumbnail } from '../imaging/thumbnail';
 import { Semaphore } from './concurrency';
 
+/** Formats the renderer (Chromium) shows as they are; others get a display copy. */
+const BROWSER_FORMATS = new Set(['jpeg', 'png', 'webp', 'bmp']);
+
 /**
- * Thumbnails in `<project>.dwproj-data/thumbs/`, made on first request. They are named by content
- * (sha256), so a re-added or moved image finds its thumbnail and a removed one can never show up under
- * another image. Two at a time: these machines have few cores and the UI must stay responsive.
+ * Files derived from the project's images, in `<project>.dwproj-data/`: thumbnails (thumbs/) and, for
+ * formats a browser cannot show, full-size display copies (display/). Made on first request, two at
+ * a time (these machines have few cores and the UI must stay responsive). They are named by content
+ * (sha256), so a re-added or moved image finds its own, and a removed one never shows under another.
  */
 export class ThumbnailCache {
   readonly #dir: string;
@@ -15,34 +19,48 @@ export class ThumbnailCache {
   readonly #pending = new Map<string, Promise<string>>();
 
   constructor(dataDir: string) {
-    this.#dir = path.join(dataDir, 'thumbs');
+    this.#dir = dataDir;
   }
 
   pathFor(sha256: string): string {
-    return path.join(this.#dir, sha256.slice(0, 2), `${sha256}.webp`);
+    return path.join(this.#dir, 'thumbs', sha256.slice(0, 2), `${sha256}.webp`);
+  }
+
+  displayPathFor(sha256: string): string {
+    return path.join(this.#dir, 'display', sha256.slice(0, 2), `${sha256}.png`);
   }
 
   /** The thumbnail's path, made first if needed. Rejects with UnreadableImageError if the image does not decode. */
   get(source: string, sha256: string): Promise<string> {
-    const dest = this.pathFor(sha256);
-    if (existsSync(dest)) return Promise.resolve(dest);
-    let p = this.#pending.get(sha256);
-    if (!p) {
-      p = this.#limit
-        .run(() => writeThumbnail(source, dest))
-        .then(() => dest)
-        .finally(() => this.#pending.delete(sha256));
-      this.#pending.set(sha256, p);
-    }
-    return p;
+    return this.#make(this.pathFor(sha256), () => writeThumbnail(source, this.pathFor(sha256)));
+  }
+
+  /** What the renderer loads for the full image: the file itself, or a display copy of a TIFF. */
+  display(source: string, sha256: string, format: string): Promise<string> {
+    if (BROWSER_FORMATS.has(format)) return Promise.resolve(source);
+    const dest = this.displayPathFor(sha256);
+    return this.#make(dest, () => writeDisplayCopy(source, dest));
   }
 
   async remove(sha256: string): Promise<void> {
-    await rm(this.pathFor(sha256), { force: true });
+    await Promise.all([this.pathFor(sha256), this.displayPathFor(sha256)].map((p) => rm(p, { force: true })));
   }
 
-  /** Resolves when no thumbnail is being made. */
+  /** Resolves when nothing is being made. */
   async idle(): Promise<void> {
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending.values()]);
+  }
+
+  #make(dest: string, write: () => Promise<void>): Promise<string> {
+    if (existsSync(dest)) return Promise.resolve(dest);
+    let p = this.#pending.get(dest);
+    if (!p) {
+      p = this.#limit
+        .run(write)
+        .then(() => dest)
+        .finally(() => this.#pending.delete(dest));
+      this.#pending.set(dest, p);
+    }
+    return p;
   }
 }

@@ -23,6 +23,7 @@ export interface ImageFile {
   path: string;
   fileName: string;
   sha256: string;
+  format: string;
   width: number;
   height: number;
   status: ImageStatus;
@@ -30,7 +31,7 @@ export interface ImageFile {
   problem: string | null;
 }
 
-const FILE_COLUMNS = 'id, path, file_name AS fileName, sha256, width, height, status, split, problem';
+const FILE_COLUMNS = 'id, path, file_name AS fileName, sha256, format, width, height, status, split, problem';
 
 export class ImageRepo {
   readonly #db: Database.Database;

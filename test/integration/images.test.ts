@@ -102,7 +102,7 @@ describe('adding images', () => {
 });
 
 describe('image files and thumbnails', () => {
-  it('serves the file and a 256 px WebP thumbnail, turned upright, made once and cached', async () => {
+  it('serves the file (TIFF as a PNG copy) and a 256 px WebP thumbnail, turned upright, made once', async () => {
     const dir = await messyFolder();
     await h.call('images.add', { paths: [dir] });
     const byName = new Map((await h.call('images.list')).items.map((i) => [i.fileName, i.id]));
@@ -122,6 +122,16 @@ describe('image files and thumbnails', () => {
     expect(got.length).toBe(expected.length);
     const meanDiff = got.reduce((s, v, i) => s + Math.abs(v - expected[i]!), 0) / got.length;
     expect(meanDiff).toBeLessThan(8); // WebP at quality 80 against the same pixels
+
+    // A browser cannot show TIFF: the full image is served as a PNG display copy, same pixels.
+    const tiff = (await h.services.resolveImage('image', byName.get('photo.TIF')!))!;
+    expect(tiff.startsWith(path.join(h.dir, 'cards.dwproj-data', 'display'))).toBe(true);
+    expect(await sharp(tiff).metadata()).toMatchObject({ format: 'png', width: 480, height: 270 });
+    expect(await sharp(tiff).raw().toBuffer()).toEqual(
+      await sharp(path.join(dir, 'nested', 'deeper', 'photo.TIF'))
+        .raw()
+        .toBuffer(),
+    );
 
     expect(await h.services.resolveImage('image', 999)).toBeNull();
     expect(await h.services.resolveImage('thumb', 999)).toBeNull();

@@ -3,8 +3,10 @@
 //         tfjs-backend-wasm 4.22, so any conv net fails at its first gradient; its
 //         Conv2DBackpropInput is a naive loop (1.4–3.6 GFLOP/s) that a forward conv beats several-fold.
 //   cpu:  its Conv2DBackpropFilter runs at ~0.01 GFLOP/s (97% of a step) and its UnsortedSegmentSum
-//         is O(segments × size); both are replaced. Its stock Conv2DBackpropInput is kept: the
-//         forward-conv form is slower there.
+//         is O(segments × size); both are replaced. Its ResizeNearestNeighborGrad (the FPN's
+//         upsampling) is wrong for batch > 1 and is replaced too. Its stock Conv2DBackpropInput is
+//         kept: the forward-conv form is slower there.
+//   both: ResizeNearestNeighborGrad, whose stock kernels ignore halfPixelCenters.
 import { getKernel, registerKernel, unregisterKernel, type KernelFunc } from '@tensorflow/tfjs-core';
 import {
   conv2dBackpropFilter,
@@ -12,6 +14,7 @@ import {
   depthwiseBackpropFilter,
   depthwiseBackpropInput,
 } from './kernels/convGrad';
+import { resizeNearestNeighborGradCpu, resizeNearestNeighborGradWasm } from './kernels/resizeNearestGrad';
 import { unsortedSegmentSumCpu, unsortedSegmentSumWasm } from './kernels/segmentSum';
 
 export type TrainingKernelBackend = 'wasm' | 'cpu';
@@ -24,6 +27,7 @@ function kernelsFor(backendName: TrainingKernelBackend): Record<string, KernelFu
     return {
       Conv2DBackpropFilter: conv2dBackpropFilter('cpu'),
       UnsortedSegmentSum: unsortedSegmentSumCpu,
+      ResizeNearestNeighborGrad: resizeNearestNeighborGradCpu,
     };
   }
   return {
@@ -32,6 +36,7 @@ function kernelsFor(backendName: TrainingKernelBackend): Record<string, KernelFu
     DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter('wasm'),
     DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput('wasm'),
     UnsortedSegmentSum: unsortedSegmentSumWasm,
+    ResizeNearestNeighborGrad: resizeNearestNeighborGradWasm,
   };
 }
 

@@ -213,3 +213,42 @@ describe('frame', () => {
     expect(frame(4, 0, 6)).toEqual({ cropBefore: 0, padBefore: 0, keep: 4, padAfter: 2 });
   });
 });
+
+describe('nearest-neighbour upsampling gradient', () => {
+  // The exact adjoint of the forward pass, by brute force: run the forward on one-hot inputs.
+  const cases = [
+    { x: [2, 2, 3, 2], size: [4, 6], alignCorners: false, halfPixelCenters: false },
+    { x: [3, 3, 5, 1], size: [5, 10], alignCorners: false, halfPixelCenters: false },
+    { x: [2, 4, 3, 2], size: [7, 5], alignCorners: true, halfPixelCenters: false },
+    { x: [2, 3, 3, 1], size: [6, 7], alignCorners: false, halfPixelCenters: true },
+  ] as const;
+
+  it.each(['cpu', 'wasm'] as const)(
+    'matches the adjoint of the forward pass on %s, batch > 1',
+    async (backend) => {
+      await tf.setBackend(backend);
+      registerTrainingKernels(backend);
+      for (const c of cases) {
+        const n = tf.util.sizeFromShape([...c.x]);
+        const [ours, expected] = tf.tidy(() => {
+          const resize = (t: tf.Tensor) =>
+            tf.image.resizeNearestNeighbor(t as tf.Tensor4D, [...c.size], c.alignCorners, c.halfPixelCenters);
+          const w = tf.tensor(
+            Float32Array.from({ length: c.x[0] * c.size[0] * c.size[1] * c.x[3] }, (_, i) => (i % 7) - 3),
+          );
+          const flatW = w.dataSync();
+          const grad = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.reshape(resize(x), [-1]), w)))(
+            tf.zeros([...c.x]),
+          );
+          // d/dx_k of Σ w·resize(x) = Σ w over the outputs copied from input k.
+          const adjoint = Array.from({ length: n }, (_, k) => {
+            const y = Array.from(resize(tf.reshape(tf.oneHot(k, n), [...c.x])).dataSync());
+            return y.reduce((a, v, i) => a + v * flatW[i]!, 0);
+          });
+          return [Array.from(grad.dataSync()), adjoint];
+        });
+        expect(ours).toEqual(expected);
+      }
+    },
+  );
+});

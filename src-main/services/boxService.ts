@@ -20,7 +20,7 @@ export function boxHandlers(ctx: ServiceContext): BoxHandlers {
       const known = new Set<number>();
       const rows: NewBox[] = boxes.map((b, i) => {
         if (!known.has(b.classId)) {
-          if (!s.store.classes.get(b.classId)) {
+          if (!s.store.classes.has(b.classId)) {
             throw new AppError('invalid_request', `boxes[${i}]: no class with id ${b.classId}`);
           }
           known.add(b.classId);

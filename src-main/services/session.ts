@@ -5,6 +5,8 @@ import type { ProjectCounts, ProjectStore } from '../store/projectStore';
 import { dataDirFor, toAbsolutePath, toStoredPath } from './projectPaths';
 import { ThumbnailCache } from './thumbnails';
 
+const CHECKPOINT_MS = 500;
+
 /** The open project: its store, its folders, its counts, and the background work running for it. */
 export class ProjectSession {
   readonly store: ProjectStore;
@@ -16,6 +18,8 @@ export class ProjectSession {
   counts: ProjectCounts;
   readonly #closing = new AbortController();
   readonly #tasks = new Set<Promise<void>>();
+  /** Makes recent edits durable on disk within half a second, off the path of any save. */
+  readonly #checkpoints: NodeJS.Timeout;
 
   constructor(store: ProjectStore, file: string) {
     this.store = store;
@@ -24,6 +28,13 @@ export class ProjectSession {
     this.dataDir = dataDirFor(file);
     this.thumbs = new ThumbnailCache(this.dataDir);
     this.counts = store.counts();
+    this.#checkpoints = setInterval(() => {
+      try {
+        store.checkpoint();
+      } catch (e) {
+        console.error('checkpoint failed:', e);
+      }
+    }, CHECKPOINT_MS).unref();
   }
 
   get closed(): boolean {
@@ -76,6 +87,7 @@ export class ProjectSession {
 
   async close(): Promise<void> {
     this.#closing.abort();
+    clearInterval(this.#checkpoints);
     await this.idle();
     this.store.close();
   }

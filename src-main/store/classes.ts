@@ -25,6 +25,7 @@ export class ClassRepo {
   readonly #deleteBoxes: Database.Statement<[number]>;
   readonly #delete: Database.Statement<[number]>;
   readonly #count: Database.Statement<[], { n: number }>;
+  readonly #exists: Database.Statement<[number], { id: number }>;
 
   constructor(db: Database.Database) {
     this.#db = db;
@@ -40,6 +41,7 @@ export class ClassRepo {
     this.#deleteBoxes = db.prepare('DELETE FROM boxes WHERE class_id = ?');
     this.#delete = db.prepare('DELETE FROM classes WHERE id = ?');
     this.#count = db.prepare('SELECT COUNT(*) AS n FROM classes');
+    this.#exists = db.prepare('SELECT id FROM classes WHERE id = ?');
   }
 
   list(): ClassInfo[] {
@@ -48,6 +50,11 @@ export class ClassRepo {
 
   get(id: number): ClassInfo | undefined {
     return this.#get.get(id);
+  }
+
+  /** Whether the class exists; unlike `get`, without counting its boxes (this runs on every save). */
+  has(id: number): boolean {
+    return this.#exists.get(id) !== undefined;
   }
 
   /** Names are unique without regard to case ("Car" and "car" are one class to a user). */

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProjectStore } from '../../src-main/store/projectStore';
@@ -83,5 +83,27 @@ describe('a writer killed in the middle of its edits', () => {
     const store = ProjectStore.open(project);
     expect(store.counts().images).toBe(8);
     store.close();
+  });
+
+  it('gets every edit into the database file itself within half a second, for a power cut', async () => {
+    const g = startServices();
+    try {
+      const file = (await g.call('project.create', { path: path.join(g.dir, 'power.dwproj') })).path;
+      await g.call('images.add', { paths: [path.join(FIXTURES, 'bccd', 'images', 'BloodImage_00066.jpg')] });
+      const cls = await g.call('classes.add', { name: 'cell' });
+      await g.call('boxes.replace', { imageId: 1, boxes: [{ classId: cls.id, x: 12.5, y: 1, w: 2, h: 3 }] });
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      // What a power cut leaves: the main file as on disk, without the write-ahead log.
+      const copy = path.join(g.dir, 'after-power-cut.dwproj');
+      copyFileSync(file, copy);
+      const db = new Database(copy, { readonly: true });
+      try {
+        expect(db.prepare('SELECT x FROM boxes').pluck().all()).toEqual([12.5]);
+      } finally {
+        db.close();
+      }
+    } finally {
+      await g.dispose();
+    }
   });
 });

@@ -24,7 +24,8 @@ describe('project database', () => {
     const { store } = fresh();
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
-    expect(store.db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    expect(store.db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL, see database.ts
+    expect(store.db.pragma('wal_autocheckpoint', { simple: true })).toBe(10000);
     expect(store.db.pragma('application_id', { simple: true })).toBe(APPLICATION_ID);
     expect(store.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     const tables = store.db

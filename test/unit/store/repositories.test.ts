@@ -165,6 +165,10 @@ describe('image list', () => {
     expect(ids({ search: 'a_' })).toEqual([3]);
     expect(ids({ search: '   ' })).toEqual([1, 2, 3, 4]);
     expect(page({ split: 'train' }).total).toBe(2);
+    // Image 1 has two boxes of class a: counted once, alone or with another filter.
+    expect(page({ classId: 1 }).total).toBe(1);
+    expect(page({ classId: 2 }).total).toBe(2);
+    expect(page({ classId: 2, split: 'val' }).total).toBe(1);
   });
 
   it('pages with offset and limit, the total counting every match', () => {

@@ -42,8 +42,8 @@ interface Fixture {
 
 let classes: string[] = [];
 let pixels: Float32Array;
-let targets: ImageTargets[] = [];
-let frames: ImageFrame[] = [];
+const targets: ImageTargets[] = [];
+const frames: ImageFrame[] = [];
 
 beforeAll(async () => {
   await useBackend('wasm');

@@ -152,11 +152,8 @@ export class AnnotationStage {
         stroke: box.color,
         strokeWidth: selected ? 3 : 2,
         dash: DASH[box.style],
-        fill: selected
-          ? hexAlpha(box.color, 0.18)
-          : box.style === 'suggestion'
-            ? hexAlpha(box.color, 0.06)
-            : undefined,
+        // A fully transparent fill still counts for hits: a box is picked by its inside, not only its edge.
+        fill: hexAlpha(box.color, selected ? 0.18 : box.style === 'suggestion' ? 0.06 : 0),
         draggable: this.#tool === 'select' && selected,
       });
     }
@@ -248,7 +245,8 @@ export class AnnotationStage {
 
   #attachRectEvents(rect: Konva.Rect): void {
     rect.on('mousedown touchstart', (e) => {
-      if (this.#tool !== 'select' || this.#spaceDown || (e.evt as MouseEvent).button === 1) return;
+      // Left button only: the middle one pans, the right one opens the box's menu.
+      if (this.#tool !== 'select' || this.#spaceDown || (e.evt as MouseEvent).button !== 0) return;
       e.cancelBubble = true;
       const key = rect.getAttr('boxKey') as string;
       if (key !== this.#selected) {

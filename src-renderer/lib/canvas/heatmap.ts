@@ -12,12 +12,20 @@ function lut(name: Colormap): Uint8ClampedArray {
     const f = name === 'viridis' ? interpolateViridis : interpolateInferno;
     table = new Uint8ClampedArray(LUT_SIZE * 3);
     for (let i = 0; i < LUT_SIZE; i++) {
-      const m = /rgb\((\d+), (\d+), (\d+)\)/.exec(f(i / (LUT_SIZE - 1)))!;
-      table.set([Number(m[1]), Number(m[2]), Number(m[3])], i * 3);
+      table.set(parseColor(f(i / (LUT_SIZE - 1))), i * 3);
     }
     luts.set(name, table);
   }
   return table;
+}
+
+/** d3's interpolators answer "#rrggbb" or "rgb(r, g, b)". */
+function parseColor(c: string): [number, number, number] {
+  if (c.startsWith('#'))
+    return [1, 3, 5].map((k) => parseInt(c.slice(k, k + 2), 16)) as [number, number, number];
+  const m = /rgb\((\d+),\s*(\d+),\s*(\d+)\)/.exec(c);
+  if (!m) throw new Error(`unexpected colour ${c}`);
+  return [Number(m[1]), Number(m[2]), Number(m[3])];
 }
 
 export function colorAt(value: number, min: number, max: number, name: Colormap = 'viridis'): string {

@@ -1,0 +1,244 @@
+import Database from 'better-sqlite3';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { forkTrainer } from '../../src-main/training/forkTrainer';
+import { JobHost } from '../../src-main/training/jobHost';
+import type { InspectJobResult } from '../../src-main/training/jobs';
+import { launchBrowser, ROOT, screenshot, startServe, watchErrors, type ServeProcess } from './harness';
+
+// Label → one click → see what the model does and why, in Chromium against serve mode. Training
+// is real (WebAssembly, 128 px, a budget of seconds), so the numbers are small but real.
+
+let serve: ServeProcess;
+let browser: Browser;
+let page: Page;
+let errors: string[];
+const work = mkdtempSync(path.join(os.tmpdir(), 'dws-e2e-train-'));
+const projectFile = path.join(work, 'cells.dwproj');
+
+beforeAll(async () => {
+  // The fixture's COCO file names images relative to itself: copy both so the project owns them.
+  cpSync(path.join(ROOT, 'test/fixtures/datasets/bccd'), path.join(work, 'bccd'), { recursive: true });
+  serve = await startServe();
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  errors = watchErrors(page);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await serve?.stop();
+});
+
+function db() {
+  return new Database(projectFile, { readonly: true });
+}
+
+async function chartPoints(testid: string): Promise<number> {
+  return Number(await page.getAttribute(`[data-testid=${testid}]`, 'data-points'));
+}
+
+describe('train, review, suggestions and inspect in Chromium', () => {
+  it('imports a labeled dataset', async () => {
+    await page.goto(serve.url);
+    await page.fill('[data-testid=create-project] input', projectFile);
+    await page.click('[data-testid=create-project] button');
+    await page.waitForSelector('[data-testid=view-library]');
+    await page.click('[data-testid=toggle-import]');
+    await page.selectOption('[data-testid=dataset-format]', 'coco');
+    await page.fill('[data-testid=import-path] input', path.join(work, 'bccd/annotations.json'));
+    await page.click('[data-testid=import-path] button');
+    await expect.poll(() => page.textContent('[data-testid=image-total]')).toBe('8 images');
+  });
+
+  it('trains from the button with live charts, cancels, and resumes to the end', async () => {
+    await page.click('[data-nav=train]');
+    await page.waitForSelector('[data-testid=train-plan]');
+    expect(await page.textContent('[data-testid=train-plan]')).toContain('WebAssembly');
+    // A short budget at a small size keeps the test fast; everything else is the one-click plan.
+    await page.click('.advanced summary');
+    await page.selectOption('.advanced label:has-text("Input size") select', '128');
+    await page.fill('[data-testid=adv-budget]', '0.4');
+    await page.press('[data-testid=adv-budget]', 'Tab');
+    await expect.poll(() => page.textContent('[data-testid=train-plan]')).toContain('128 px');
+
+    await page.click('[data-testid=train-button]');
+    await expect.poll(() => chartPoints('chart-loss'), { timeout: 60_000 }).toBeGreaterThanOrEqual(3);
+    expect(await chartPoints('chart-lr')).toBeGreaterThanOrEqual(3);
+    await screenshot(page, 'train-running');
+    await page.click('[data-testid=cancel-training]');
+    await expect
+      .poll(() => page.getAttribute('[data-run-id="1"]', 'data-state'), { timeout: 60_000 })
+      .toBe('cancelled');
+    const stepsAtCancel = (
+      db().prepare('SELECT COUNT(*) AS n FROM run_metrics WHERE run_id = 1').get() as { n: number }
+    ).n;
+    expect(stepsAtCancel).toBeGreaterThan(0);
+
+    await page.click('[data-testid=resume-1]');
+    await expect
+      .poll(() => page.getAttribute('[data-run-id="1"]', 'data-state'), { timeout: 120_000 })
+      .toBe('done');
+    await expect.poll(() => chartPoints('chart-map')).toBeGreaterThanOrEqual(1);
+    const run = db().prepare('SELECT status, summary FROM runs WHERE id = 1').get() as {
+      status: string;
+      summary: string;
+    };
+    expect(run.status).toBe('done');
+    expect(JSON.parse(run.summary).steps).toBeGreaterThan(10);
+    await screenshot(page, 'train');
+  });
+
+  it('runs prediction; a suggestion accepted in Annotate is stored as a model-made label', async () => {
+    await page.click('[data-nav=review]');
+    await page.waitForSelector('[data-testid=review-model] option', { state: 'attached' });
+    await page.selectOption('[aria-label="Images to predict"]', 'all');
+    await page.click('[data-testid=run-predict]');
+    await expect
+      .poll(() => page.textContent('[data-testid=run-predict]'), { timeout: 60_000 })
+      .toBe('Run prediction');
+    await expect.poll(() => page.locator('[data-testid=review-images] li button').count()).toBe(8);
+    await screenshot(page, 'review');
+
+    const pending = db().prepare("SELECT COUNT(*) AS n FROM predictions WHERE state = 'pending'").get() as {
+      n: number;
+    };
+    expect(pending.n).toBeGreaterThan(0);
+    const first = db()
+      .prepare('SELECT image_id AS imageId FROM predictions ORDER BY score DESC LIMIT 1')
+      .get() as { imageId: number };
+    const boxesBefore = (
+      db().prepare('SELECT COUNT(*) AS n FROM boxes WHERE image_id = ?').get(first.imageId) as { n: number }
+    ).n;
+
+    await page.click('[data-nav=library]');
+    await page.dblclick(`[data-image-id="${first.imageId}"]`);
+    await page.waitForSelector('[data-testid=view-annotate]');
+    await page.selectOption('[data-testid=suggestion-model]', { index: 1 });
+    await expect.poll(() => page.locator('[data-suggestion-id]').count()).toBeGreaterThan(0);
+    const suggestionId = Number(await page.getAttribute('[data-suggestion-id]', 'data-suggestion-id'));
+    await page.click(`[data-suggestion-id="${suggestionId}"]`);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator(`[data-suggestion-id="${suggestionId}"]`).count()).toBe(0);
+    await expect.poll(() => page.textContent('[data-testid=save-state]')).toBe('Saved');
+    const stored = db().prepare('SELECT state FROM predictions WHERE id = ?').get(suggestionId) as {
+      state: string;
+    };
+    expect(stored.state).toBe('accepted');
+    const boxes = db()
+      .prepare('SELECT source, score FROM boxes WHERE image_id = ?')
+      .all(first.imageId) as Array<{
+      source: string;
+      score: number | null;
+    }>;
+    expect(boxes).toHaveLength(boxesBefore + 1);
+    expect(boxes.filter((b) => b.source === 'model')).toHaveLength(1);
+    expect(boxes.find((b) => b.source === 'model')!.score).toBeGreaterThan(0);
+  });
+
+  it('shows per-level heatmaps whose values under the cursor equal the trainer’s inspect job', async () => {
+    // Right-click the first labeled box in Annotate: Inspect opens for it.
+    const image = db().prepare('SELECT id, path, width, height FROM images ORDER BY id LIMIT 1').get() as {
+      id: number;
+      path: string;
+      width: number;
+      height: number;
+    };
+    await page.click('[data-nav=library]');
+    await page.dblclick(`[data-image-id="${image.id}"]`);
+    await page.waitForSelector('[data-testid=view-annotate]');
+    await page.waitForTimeout(300);
+    const labels = db()
+      .prepare('SELECT id, class_id AS classId, x, y, w, h FROM boxes WHERE image_id = ? ORDER BY id')
+      .all(image.id) as Array<{ id: number; classId: number; x: number; y: number; w: number; h: number }>;
+    // Right-click inside the first box: the topmost box under the cursor is the one inspected.
+    const first = labels[0]!;
+    const stageBox = (await page.locator('[data-testid=annotation-stage]').boundingBox())!;
+    const s = Math.min(stageBox.width / image.width, stageBox.height / image.height) * 0.96;
+    const ox = stageBox.x + (stageBox.width - image.width * s) / 2;
+    const oy = stageBox.y + (stageBox.height - image.height * s) / 2;
+    await page.mouse.click(ox + (first.x + first.w / 2) * s, oy + (first.y + first.h / 2) * s, {
+      button: 'right',
+    });
+    await page.waitForSelector('[data-testid=view-inspect]');
+    await page.waitForSelector('[data-testid=heatmap-grid]', { timeout: 60_000 });
+    const boxId = Number(await page.inputValue('[data-testid=inspect-box]'));
+    const boxIndex = labels.findIndex((b) => b.id === boxId);
+    expect(boxIndex).toBeGreaterThanOrEqual(0);
+    const target = labels[boxIndex]!;
+    await page.click('[data-cell="wPos-0"]');
+
+    // Hover the box centre on the big stage and read the numbers.
+    const inspectStage = (await page.locator('[data-testid=annotation-stage]').boundingBox())!;
+    const si = Math.min(inspectStage.width / image.width, inspectStage.height / image.height) * 0.96;
+    const ix = inspectStage.x + (inspectStage.width - image.width * si) / 2;
+    const iy = inspectStage.y + (inspectStage.height - image.height * si) / 2;
+    const cx = target.x + target.w / 2;
+    const cy = target.y + target.h / 2;
+    await page.mouse.move(ix + cx * si, iy + cy * si);
+    await expect.poll(() => page.textContent('[data-testid=readout]')).toContain('stride 8');
+    const readout = await page.$$eval('[data-testid=readout] [data-q]', (els) =>
+      Object.fromEntries(els.map((e) => [e.getAttribute('data-q'), e.textContent!.trim().split(' ').pop()])),
+    );
+    await screenshot(page, 'inspect');
+
+    // The same job, run directly by a trainer process of our own on the same model and inputs.
+    const modelPath = (
+      db().prepare('SELECT path FROM models ORDER BY id DESC LIMIT 1').get() as { path: string }
+    ).path;
+    const dataDir = `${projectFile}-data`;
+    const manifest = JSON.parse(readFileSync(path.join(dataDir, modelPath, 'manifest.json'), 'utf8')) as {
+      meta: { classes: Array<{ id: number }> };
+    };
+    const classIndex = new Map(manifest.meta.classes.map((c, i) => [c.id, i]));
+    const host = new JobHost(forkTrainer(path.join(ROOT, 'dist/main/trainer.cjs')));
+    try {
+      const { result } = await host.run(
+        {
+          kind: 'inspect',
+          jobId: 'check',
+          modelDir: path.join(dataDir, modelPath),
+          image: {
+            id: image.id,
+            path: path.join(work, image.path),
+            width: image.width,
+            height: image.height,
+          },
+          boxes: labels.map((b) => [b.x, b.y, b.w, b.h]),
+          labels: labels.map((b) => classIndex.get(b.classId)!),
+          boxIndex,
+        },
+        () => {},
+      ).done;
+      const r = result as InspectJobResult;
+      const stride = r.maps.strides[0]!;
+      const width = r.maps.levelSizes[0]!.width;
+      const index = Math.floor((cy * r.scale) / stride) * width + Math.floor((cx * r.scale) / stride);
+      const expected = {
+        score: r.maps.score[index]!,
+        iou: r.maps.iou[index]!,
+        prior: r.maps.centerPrior[index]!,
+        wPos: r.maps.wPos[index]!,
+        wNeg: r.maps.wNeg[index]!,
+      };
+      expect(expected.prior).toBeGreaterThan(0.5); // the box centre: the prior is high there
+      for (const [q, v] of Object.entries(expected)) {
+        // The readout shows 3 decimals (or 3 significant digits below 0.01).
+        const shown = Number(readout[q]);
+        expect(Math.abs(shown - v)).toBeLessThanOrEqual(Math.max(5e-4, Math.abs(v) * 5e-3));
+      }
+      writeFileSync(
+        path.join(ROOT, 'test-results', 'inspect-check.json'),
+        JSON.stringify({ readout, expected }, null, 2),
+      );
+    } finally {
+      await host.dispose();
+    }
+    await page.click('[data-testid=mode-fcos]');
+    await page.waitForSelector('[data-cell="fcosPositive-0"]');
+    expect(errors).toEqual([]);
+  });
+});

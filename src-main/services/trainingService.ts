@@ -57,45 +57,52 @@ export function planTraining(
   counts: { train: number; val: number; classes: number },
   overrides: Partial<TrainConfigInput> = {},
 ): TrainPlan {
-  const reasons: string[] = [];
-  const base: TrainConfigInput = {};
+  const base: TrainConfigInput = { assigner: 'dw', refine: true, evalEvery: counts.val > 0 ? 200 : null };
   if (compute.usesGpu) {
     base.preset = counts.train >= 300 ? 'resnet50' : 'resnet18';
     base.size = 512;
     base.batchSize = 8;
     base.epochs = Math.min(100, Math.max(12, Math.round(12_000 / Math.max(counts.train, 1))));
-    reasons.push(
-      `GPU (${compute.device}): ${base.preset} network at ${base.size} px, batch ${base.batchSize}.`,
-    );
-    reasons.push(
-      `${base.epochs} epochs: about ${Math.round((base.epochs * counts.train) / 8)} steps for ${counts.train} training images.`,
-    );
   } else {
-    const native = compute.backend === 'tensorflow';
     base.preset = 'small';
-    base.size = native ? 384 : 320;
+    base.size = compute.backend === 'tensorflow' ? 384 : 320;
     base.batchSize = 4;
     base.minutes = Math.min(60, Math.max(10, Math.round(counts.train / 10)));
     base.warmupSteps = 100;
-    reasons.push(
-      `No usable GPU: training on ${compute.device}, so the small network at ${base.size} px (the CPU-friendly choice).`,
-    );
-    reasons.push(
-      `A ${base.minutes}-minute budget for ${counts.train} training images; raise it for better accuracy.`,
-    );
   }
-  base.assigner = 'dw';
-  base.refine = true;
-  base.evalEvery = counts.val > 0 ? 200 : null;
-  reasons.push(
-    'DW label assignment with box refinement (the paper’s best setting); FCOS is in the advanced settings.',
-  );
-  if (counts.val === 0)
-    reasons.push('No validation images: mAP cannot be measured. Move some images to the val split.');
   const clean = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   if (clean.epochs !== undefined) base.minutes = null;
   if (clean.minutes !== undefined) base.epochs = null;
   const config = TrainConfig.parse({ ...base, ...clean });
+
+  // Reasons describe the settings actually used; a value the user set is marked as theirs.
+  const yours = (key: keyof TrainConfigInput) => (key in clean ? ' (your setting)' : '');
+  const reasons: string[] = [];
+  if (compute.usesGpu) {
+    reasons.push(
+      `GPU (${compute.device}): the ${config.preset} network${yours('preset')} at ${config.size} px${yours('size')}, batch ${config.batchSize}.`,
+    );
+  } else {
+    reasons.push(
+      `No usable GPU: training on ${compute.device}, so the ${config.preset} network${yours('preset')} at ${config.size} px${yours('size')}${
+        'preset' in clean ? '' : ' (the CPU-friendly choice)'
+      }.`,
+    );
+  }
+  if (config.minutes !== null) {
+    reasons.push(
+      `A ${config.minutes}-minute budget${yours('minutes')} for ${counts.train} training images; more time gives better accuracy.`,
+    );
+  } else if (config.epochs !== null) {
+    reasons.push(`${config.epochs} epochs${yours('epochs')} over ${counts.train} training images.`);
+  }
+  reasons.push(
+    config.assigner === 'dw'
+      ? `DW label assignment${config.refine ? ' with box refinement' : ''}${yours('assigner')} (the paper’s best setting is DW with refinement).`
+      : `FCOS label assignment${yours('assigner')}: the baseline DW is compared against.`,
+  );
+  if (counts.val === 0)
+    reasons.push('No validation images: mAP cannot be measured. Move some images to the val split.');
   let blocker: string | null = null;
   if (counts.classes === 0) blocker = 'Add at least one class and label some boxes first.';
   else if (counts.train === 0)

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import type { ComputeReport } from '../../../src-main/shared/api/system';
+import { uncertaintyOf } from '../../../src-main/services/predictionStore';
+import { planTraining } from '../../../src-main/services/trainingService';
+
+const wasm: ComputeReport = {
+  backend: 'wasm',
+  device: 'CPU, 1 thread (WebAssembly SIMD)',
+  usesGpu: false,
+  skipped: [{ backend: 'tensorflow-gpu', reason: 'not installed' }],
+  probeMs: 10,
+};
+const gpu: ComputeReport = {
+  backend: 'tensorflow-gpu',
+  device: 'NVIDIA RTX 3060',
+  usesGpu: true,
+  skipped: [],
+  probeMs: 900,
+};
+
+describe('one-click training plan', () => {
+  it('on a CPU: small network, modest size, a time budget scaled to the dataset, and says why', () => {
+    const plan = planTraining(wasm, { train: 290, val: 70, classes: 6 });
+    expect(plan.config).toMatchObject({
+      preset: 'small',
+      size: 320,
+      batchSize: 4,
+      minutes: 29,
+      epochs: null,
+      assigner: 'dw',
+      refine: true,
+    });
+    expect(plan.blocker).toBeNull();
+    expect(plan.reasons[0]).toContain('No usable GPU');
+    expect(plan.reasons[0]).toContain('WebAssembly');
+    expect(plan.reasons.join(' ')).toContain('29-minute budget');
+  });
+
+  it('on a GPU: a ResNet at 512 px and epochs', () => {
+    const plan = planTraining(gpu, { train: 1000, val: 200, classes: 3 });
+    expect(plan.config).toMatchObject({
+      preset: 'resnet50',
+      size: 512,
+      batchSize: 8,
+      epochs: 12,
+      minutes: null,
+    });
+    expect(planTraining(gpu, { train: 100, val: 20, classes: 3 }).config.preset).toBe('resnet18');
+  });
+
+  it('applies overrides, marks them as the user’s, and lets epochs replace the time budget', () => {
+    const plan = planTraining(
+      wasm,
+      { train: 50, val: 10, classes: 2 },
+      { size: 128, assigner: 'fcos', epochs: 3 },
+    );
+    expect(plan.config).toMatchObject({ size: 128, assigner: 'fcos', epochs: 3, minutes: null });
+    expect(plan.reasons[0]).toContain('128 px (your setting)');
+    expect(plan.reasons.join(' ')).toContain('FCOS label assignment (your setting)');
+  });
+
+  it('explains why training cannot start', () => {
+    expect(planTraining(wasm, { train: 0, val: 0, classes: 0 }).blocker).toMatch(/Add at least one class/);
+    expect(planTraining(wasm, { train: 0, val: 3, classes: 2 }).blocker).toMatch(/Label at least one image/);
+    expect(planTraining(wasm, { train: 5, val: 0, classes: 2 }).reasons.join(' ')).toContain(
+      'No validation images',
+    );
+  });
+});
+
+describe('image uncertainty', () => {
+  it('is the mean binary entropy of scores ≥ 0.1: 1 at 0.5, 0 with nothing found', () => {
+    expect(uncertaintyOf([])).toBe(0);
+    expect(uncertaintyOf([0.05, 0.09])).toBe(0);
+    expect(uncertaintyOf([0.5])).toBeCloseTo(1, 12);
+    expect(uncertaintyOf([0.5, 0.99])).toBeCloseTo((1 + 0.0807931358959) / 2, 9);
+    expect(uncertaintyOf([0.6])).toBeGreaterThan(uncertaintyOf([0.9]));
+  });
+});

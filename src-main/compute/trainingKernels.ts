@@ -22,6 +22,15 @@ export type TrainingKernelBackend = 'wasm' | 'cpu';
 const OURS = Symbol.for('dw-studio.trainingKernel');
 type Marked = KernelFunc & { [OURS]?: true };
 
+/** The kernel registered before ours (kept to fall back on where it is faster). */
+const stock = new Map<string, KernelFunc>();
+function stockKernel(kernelName: string, backendName: string): KernelFunc | undefined {
+  const key = `${backendName}/${kernelName}`;
+  const current = getKernel(kernelName, backendName)?.kernelFunc as Marked | undefined;
+  if (current && !current[OURS]) stock.set(key, current);
+  return stock.get(key);
+}
+
 function kernelsFor(backendName: TrainingKernelBackend): Record<string, KernelFunc> {
   if (backendName === 'cpu') {
     return {
@@ -32,7 +41,7 @@ function kernelsFor(backendName: TrainingKernelBackend): Record<string, KernelFu
   }
   return {
     Conv2DBackpropFilter: conv2dBackpropFilter('wasm'),
-    Conv2DBackpropInput: conv2dBackpropInput('wasm'),
+    Conv2DBackpropInput: conv2dBackpropInput('wasm', stockKernel('Conv2DBackpropInput', 'wasm')),
     DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter('wasm'),
     DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput('wasm'),
     UnsortedSegmentSum: unsortedSegmentSumWasm,

@@ -47,6 +47,12 @@ export class KernelScope {
     return out;
   }
 
+  /** Tracks a tensor made outside `run` (e.g. written directly on the heap) as an intermediate. */
+  adopt(t: TensorInfo): TensorInfo {
+    this.temps.push(t);
+    return t;
+  }
+
   reshape(x: TensorInfo, shape: number[]): TensorInfo {
     return sameShape(x.shape, shape) ? x : this.tmp('Reshape', { x }, { shape });
   }

@@ -1,13 +1,13 @@
 // Our training kernels against the stock pure-JS cpu kernels, which serve as the reference.
 // Tolerance: max |ours − ref| ≤ 2e-5 · max |ref| (float32 sums of up to a few thousand terms
 // carried out in a different order; measured errors are around 1e-7).
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { isTrainingKernel, registerTrainingKernels } from '../../../src-main/compute/trainingKernels';
-import { frame } from '../../../src-main/compute/kernels/convGrad';
+import { conv2dBackpropInput, frame, preferDirect } from '../../../src-main/compute/kernels/convGrad';
 
 const TOL = 2e-5;
 type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
@@ -203,6 +203,38 @@ describe.each(['cpu', 'wasm'] as const)('training kernels on %s', (backend) => {
     });
     expect([gx, gw, gd, gt].every((g) => g!.every(Number.isFinite))).toBe(true);
     expect(gt!.slice(16, 24).every((v) => v === 0)).toBe(true); // row 2 is never gathered
+  });
+});
+
+describe('wasm input gradient, forward-conv form on every case', () => {
+  // The registered kernel falls back to the stock direct loop where that is cheaper; here the
+  // forward-conv form is forced for every case, so both forms are covered.
+  beforeAll(async () => {
+    await tf.setBackend('wasm');
+    registerTrainingKernels('wasm');
+    tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
+    tf.registerKernel({
+      kernelName: 'Conv2DBackpropInput',
+      backendName: 'wasm',
+      kernelFunc: conv2dBackpropInput('wasm'),
+    });
+  });
+  afterAll(() => {
+    tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
+    registerTrainingKernels('wasm');
+  });
+
+  it.each(convCases.map((c) => [JSON.stringify(c), c] as const))('%s', (_, c) => {
+    const [, dX] = grads(c, data.get(c)!);
+    expect(relErr(dX, reference.get(c)![1])).toBeLessThan(TOL);
+  });
+
+  it('prefers the direct loop only for weight-heavy layers on small maps', () => {
+    const info = (hw: number, c: number) =>
+      tf.backend_util.computeConv2DInfo([1, hw, hw, c], [3, 3, c, c], 1, 1, 'same');
+    expect(preferDirect(info(4, 512))).toBe(true); // ResNet stage 5 at 128 px
+    expect(preferDirect(info(32, 64))).toBe(false);
+    expect(preferDirect(info(64, 32))).toBe(false);
   });
 });
 

@@ -1,0 +1,243 @@
+// `npm run bench:detector [-- --quick]`: forward and training-step time of each backbone preset on
+// each available backend, at 128 / 256 / 384 px and batch 1 / 2 / 4; achieved GFLOP/s (conv FLOPs
+// counted from the layer graph, 2 per multiply-add; a step counted as 3 forwards); peak tensor memory
+// and process RSS; and the time of the label assignment + weights as a share of the step, DW
+// (prepare targets, pairwise IoU/GIoU, w_pos and P_neg) against FCOS (targets). Prints markdown.
+import os from 'node:os';
+import { useBackend } from '../../src-main/compute/activate';
+import { chooseCompute } from '../../src-main/compute/probeCompute';
+import type { ImageTargets } from '../../src-main/detector/boxes';
+import { detectorConfig, type BackbonePreset, type DetectorConfig } from '../../src-main/detector/config';
+import { fcosHyperForStrides, DW_HYPER } from '../../src-main/detector/dwConfig';
+import { dwForward, dwWeights } from '../../src-main/detector/dwLoss';
+import { disposeDwTargets, prepareDwTargets } from '../../src-main/detector/dwTargets';
+import { prepareFcosTargets } from '../../src-main/detector/fcosLoss';
+import { fcosTargets } from '../../src-main/detector/fcosTargets';
+import {
+  createDetector,
+  disposeDetector,
+  forward,
+  pointsFor,
+  trainStep,
+  type Detector,
+} from '../../src-main/detector/model';
+import { SgdMomentum } from '../../src-main/detector/optimizer';
+import { tf } from '../../src-main/detector/tf';
+import type { BackendName } from '../../src-main/shared/api/system';
+
+const QUICK = process.argv.includes('--quick');
+const PRESETS: BackbonePreset[] = QUICK ? ['small', 'resnet18'] : ['small', 'resnet18', 'resnet50'];
+const SIZES = QUICK ? [128] : [128, 256, 384];
+const BATCHES = QUICK ? [1, 2] : [1, 2, 4];
+const CLASSES = 20;
+const BOXES = 5;
+/** A combination whose estimated step exceeds this is skipped (the estimate assumes 15 GFLOP/s on wasm). */
+const MAX_STEP_S = QUICK ? 4 : 15;
+const ASSUMED_GFLOPS: Record<BackendName, number> = {
+  'tensorflow-gpu': 2000,
+  tensorflow: 60,
+  wasm: 15,
+  cpu: 0.8,
+};
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+const load = () =>
+  os
+    .loadavg()
+    .map((v) => v.toFixed(2))
+    .join(' / ');
+
+function syntheticTargets(B: number, S: number, seed: number): ImageTargets[] {
+  let s = seed;
+  const r = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  return Array.from({ length: B }, () => {
+    const boxes: number[] = [];
+    for (let g = 0; g < BOXES; g++) {
+      const w = 16 + r() * (S / 2);
+      const h = 16 + r() * (S / 2);
+      const x = r() * (S - w);
+      const y = r() * (S - h);
+      boxes.push(x, y, x + w, y + h);
+    }
+    return {
+      boxesXYXY: Float32Array.from(boxes),
+      labels: Int32Array.from({ length: BOXES }, () => Math.floor(r() * CLASSES)),
+    };
+  });
+}
+
+async function timed(fn: () => Promise<void>, reps: number): Promise<number> {
+  await fn(); // warm-up (kernel setup, first-use allocation)
+  const ms: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t = performance.now();
+    await fn();
+    ms.push(performance.now() - t);
+  }
+  return median(ms);
+}
+
+/** Assignment + weights of DW, and the targets of FCOS, on the outputs of one forward (no gradient). */
+async function assignmentMs(det: Detector, images: tf.Tensor4D, targets: ImageTargets[], reps: number) {
+  const [, H, W] = images.shape;
+  const points = pointsFor(det.cfg, H, W);
+  const out = forward(det, images);
+  const xy = tf.tensor2d(points.xy, [points.count, 2]);
+  const dw = await timed(async () => {
+    const w = tf.tidy(() => {
+      const prepared = prepareDwTargets(points, targets, CLASSES, DW_HYPER);
+      const maps = dwWeights(dwForward(out, xy, prepared, DW_HYPER.iouEps), prepared, DW_HYPER);
+      disposeDwTargets(prepared);
+      return tf.stack([tf.sum(maps.wPos), tf.sum(maps.pNeg)]);
+    });
+    await w.data();
+    w.dispose();
+  }, reps);
+  const hyper = fcosHyperForStrides(points.strides);
+  const fcos = await timed(async () => {
+    const t = tf.tidy(() => {
+      const prepared = prepareFcosTargets(
+        points,
+        targets.map((t) => fcosTargets(points, t, CLASSES, hyper)),
+        CLASSES,
+      );
+      return tf.stack([tf.sum(prepared.labelOneHot), tf.sum(prepared.ltrbStrides)]);
+    });
+    await t.data();
+    t.dispose();
+  }, reps);
+  tf.dispose([out.clsLogits, out.ctrLogits, out.ltrb, xy]);
+  return { dw, fcos };
+}
+
+interface Row {
+  cells: string[];
+}
+
+async function benchCombo(cfg: DetectorConfig, backend: BackendName, S: number, B: number): Promise<Row> {
+  const det = createDetector(cfg);
+  const images = tf.randomNormal([B, S, S, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const targets = syntheticTargets(B, S, 7);
+  const flops = { total: 0 };
+  tf.tidy(() => void forward(det, images, flops));
+  const reps = flops.total * 3 > 40e9 ? 2 : 3;
+  const fwdMs = await timed(async () => {
+    const o = forward(det, images);
+    await o.ltrb.data();
+    tf.dispose([o.clsLogits, o.ctrLogits, o.ltrb]);
+  }, reps);
+  const opt = new SgdMomentum();
+  const stepMs = await timed(async () => {
+    const { losses } = trainStep(det, opt, images, targets, 1e-4);
+    await losses.data();
+    losses.dispose();
+  }, reps);
+  const profile = await tf.profile(async () => {
+    const { losses } = trainStep(det, opt, images, targets, 1e-4);
+    await losses.data();
+    losses.dispose();
+  });
+  const assign = await assignmentMs(det, images, targets, reps);
+  const rss = process.memoryUsage().rss;
+  opt.dispose();
+  images.dispose();
+  disposeDetector(det);
+  const gf = flops.total / 1e9;
+  const pct = (ms: number) => `${ms.toFixed(1)} (${((100 * ms) / stepMs).toFixed(1)}%)`;
+  return {
+    cells: [
+      cfg.preset,
+      backend,
+      `${S}`,
+      `${B}`,
+      gf.toFixed(2),
+      fwdMs.toFixed(0),
+      (gf / (fwdMs / 1000)).toFixed(1),
+      stepMs.toFixed(0),
+      ((3 * gf) / (stepMs / 1000)).toFixed(1),
+      mb(profile.peakBytes),
+      mb(rss),
+      pct(assign.dw),
+      pct(assign.fcos),
+    ],
+  };
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const { report, modulePath } = await chooseCompute();
+  console.log(`# Detector benchmark${QUICK ? ' (--quick)' : ''}\n`);
+  console.log(
+    `machine: ${os.cpus()[0]?.model.trim()}, ${os.cpus().length} cores; load average at start ${load()}`,
+  );
+  console.log(`compute probe: ${report.backend} on ${report.device}`);
+  for (const s of report.skipped) console.log(`  - ${s.backend} skipped: ${s.reason}`);
+  console.log(
+    '\nTraining step: DW assigner with box refinement (DW default), SGD momentum, synthetic 5 boxes/image, ' +
+      `${CLASSES} classes. Times are medians after one warm-up. GFLOP = forward conv FLOPs (2 per multiply-add); ` +
+      'step GFLOP/s counts 3 forwards. Assignment columns: ms and share of the DW step.\n',
+  );
+  const backends: BackendName[] = [];
+  if (report.backend === 'tensorflow-gpu' || report.backend === 'tensorflow') backends.push(report.backend);
+  backends.push('wasm', 'cpu');
+  const header = [
+    'preset',
+    'backend',
+    'px',
+    'batch',
+    'fwd GFLOP',
+    'fwd ms',
+    'fwd GF/s',
+    'step ms',
+    'step GF/s',
+    'peak tensors MB',
+    'RSS MB',
+    'DW assign+weights ms',
+    'FCOS targets ms',
+  ];
+  console.log(`| ${header.join(' | ')} |`);
+  console.log(`|${header.map(() => '---').join('|')}|`);
+  const perImage128 = new Map<BackbonePreset, number>();
+  for (const backend of backends) {
+    await useBackend(backend, backend === report.backend ? modulePath : null);
+    for (const preset of PRESETS) {
+      const cfg = detectorConfig({ preset, numClasses: CLASSES });
+      if (!perImage128.has(preset)) {
+        const det = createDetector(cfg);
+        const flops = { total: 0 };
+        tf.tidy(() => void forward(det, tf.zeros([1, 128, 128, 3]) as tf.Tensor4D, flops));
+        disposeDetector(det);
+        perImage128.set(preset, flops.total);
+      }
+      for (const S of SIZES)
+        for (const B of BATCHES) {
+          const skip = (why: string) =>
+            console.log(`| ${preset} | ${backend} | ${S} | ${B} | skipped (${why}) |`);
+          if (backend === 'cpu' && (S !== 128 || B !== 1 || preset !== 'small')) {
+            if (S === 128 && B === 1)
+              skip(
+                'pure JS: the patched cpu backend is ~20× slower than wasm; only small at 128 px, batch 1',
+              );
+            continue;
+          }
+          const estimate =
+            (3 * perImage128.get(preset)! * B * (S / 128) ** 2) / (ASSUMED_GFLOPS[backend] * 1e9);
+          if (estimate > MAX_STEP_S) {
+            skip(`estimated ${estimate.toFixed(0)} s per step`);
+            continue;
+          }
+          const row = await benchCombo(cfg, backend, S, B);
+          console.log(`| ${row.cells.join(' | ')} |`);
+        }
+    }
+  }
+  console.log(
+    `\nload average at end ${load()}; total ${((performance.now() - started) / 1000).toFixed(0)} s`,
+  );
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -41,6 +41,20 @@ export const TrainConfig = z.object({
 export type TrainConfig = z.infer<typeof TrainConfig>;
 export type TrainConfigInput = z.input<typeof TrainConfig>;
 
+const configFields = TrainConfig.shape;
+/**
+ * The settings a user changed from the plan: TrainConfig's fields, each optional and without its
+ * default. (`TrainConfig.partial()` would not do: zod 4 still applies the defaults of optional
+ * fields, so every setting left out would arrive as set and override the plan.)
+ */
+export const TrainOverrides = z
+  .object(
+    Object.fromEntries(Object.entries(configFields).map(([k, field]) => [k, field.unwrap()])) as {
+      [K in keyof typeof configFields]: ReturnType<(typeof configFields)[K]['unwrap']>;
+    },
+  )
+  .partial();
+
 export const RunState = z.enum(['queued', 'running', 'done', 'failed', 'cancelled']);
 export type RunState = z.infer<typeof RunState>;
 
@@ -191,12 +205,12 @@ export const PredictScope = z.enum(['unlabeled', 'all', 'val', 'selected']);
 
 export const trainingMethods = {
   'train.plan': method(
-    z.object({ overrides: TrainConfig.partial().optional() }).strict(),
+    z.object({ overrides: TrainOverrides.optional() }).strict(),
     TrainPlan,
     'The settings one click on Train would use (chosen from the dataset and the compute backend), and why.',
   ),
   'train.start': method(
-    z.object({ overrides: TrainConfig.partial().optional() }).strict(),
+    z.object({ overrides: TrainOverrides.optional() }).strict(),
     RunInfo,
     'Start a training run in the trainer process; progress arrives as train.* events.',
   ),

@@ -140,7 +140,8 @@ export async function train(
       windowSteps++;
       const t = now();
       const done = progress() >= 1;
-      if (t - windowStart >= REPORT_EVERY_SEC || done) {
+      // The first step of a start or a resume is always reported: it shows where the run (re)started.
+      if (t - windowStart >= REPORT_EVERY_SEC || done || step === startStep + 1) {
         const imagesPerSec = (windowSteps * batchSize) / Math.max(t - windowStart, 1e-6);
         const p = progress();
         const losses = Object.fromEntries([...sums].map(([k, v]) => [k, v / windowSteps]));

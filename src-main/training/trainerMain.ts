@@ -57,6 +57,14 @@ function isOutOfMemory(message: string): boolean {
   );
 }
 
+// Forked by the CLI or serve mode: a parent killed without a word (SIGKILL, a crash) closes the IPC
+// channel, and nobody is left to read our results: stop rather than train on as an orphan. A
+// checkpoint half written is ignored on resume (its manifest is written last).
+process.on('disconnect', () => process.exit(0));
+// Ctrl-C in a terminal signals the whole process group; the parent decides what it means (cancel
+// after a checkpoint), so this process must not die of it first.
+if (parentPort || process.send) process.on('SIGINT', () => {});
+
 async function main(): Promise<void> {
   const compute = await selectCompute();
   onMessage((raw) => {

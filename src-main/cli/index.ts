@@ -1,10 +1,13 @@
 // The `dw-studio` command line.
 import { Command, InvalidArgumentError } from 'commander';
 import { registerCocoEval } from './cocoEval';
+import { registerEval } from './evalCommand';
 import { registerExport } from './exportCommand';
 import { registerImport } from './importCommand';
 import { packageVersion } from './paths';
+import { registerPredict } from './predictCommand';
 import { serveCommand } from './serve';
+import { registerTrain } from './trainCommand';
 
 function parsePort(value: string): number {
   const n = Number(value);
@@ -29,6 +32,9 @@ export function buildProgram(): Command {
   registerCocoEval(program);
   registerImport(program);
   registerExport(program);
+  registerTrain(program);
+  registerEval(program);
+  registerPredict(program);
 
   return program;
 }

@@ -5,8 +5,9 @@ import { projectFilePath } from '../services/projectPaths';
 import type { ProjectInfo } from '../shared/api/project';
 import type { EventPayload, MethodInput, MethodName, MethodOutput } from '../shared/contract';
 import { AppError } from '../shared/errors';
+import { forkTrainer } from '../training/forkTrainer';
 import { createDispatch } from '../transport/dispatch';
-import { packageVersion, userDataDir } from './paths';
+import { packageVersion, trainerEntry, userDataDir } from './paths';
 
 /** The services for one command, with calls validated exactly as the app's own. */
 export interface CliSession {
@@ -15,11 +16,13 @@ export interface CliSession {
   close(): Promise<void>;
 }
 
-export function startSession(): CliSession {
+/** `trainer`: the commands that train or run a model get the trainer process, as the app does. */
+export function startSession(opts: { trainer?: boolean } = {}): CliSession {
   const services = createServices({
     appVersion: packageVersion(),
     mode: 'serve',
     userDataDir: userDataDir(),
+    ...(opts.trainer ? { spawnTrainer: forkTrainer(trainerEntry()) } : {}),
   });
   const dispatch = createDispatch(services.handlers);
   const stopBar = showProgress(services);

@@ -1,0 +1,361 @@
+// `dw-studio train <project>`: the run the Train button starts (the same plan, services and trainer
+// process), with its progress on the terminal. Ctrl-C stops it after a checkpoint; --resume goes on.
+import path from 'node:path';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { dataDirFor } from '../services/projectPaths';
+import type { EventPayload } from '../shared/contract';
+import {
+  TrainOverrides,
+  type TrainConfig,
+  type RunInfo,
+  type RunState,
+  type TrainConfigInput,
+  type TrainPlan,
+} from '../shared/api/training';
+import { listCheckpoints } from '../training/checkpoint';
+import { openProject, plural, startSession, type CliSession } from './projectSession';
+import { formatDuration, TrainProgress } from './trainProgress';
+
+export interface TrainCommandOptions {
+  assigner?: 'dw' | 'fcos';
+  refine?: boolean;
+  preset?: 'small' | 'resnet18' | 'resnet50';
+  size?: number;
+  epochs?: number;
+  minutes?: number;
+  steps?: number;
+  batch?: number;
+  checkpointEvery?: number;
+  lr?: number;
+  warmup?: number;
+  /** true: the latest stopped run; a number: that run. */
+  resume?: true | number;
+}
+
+/** Each setting the command line can override, with the flag that sets it (for messages). */
+const FLAGS: Record<keyof TrainCommandOptions & string, [keyof TrainConfigInput | null, string]> = {
+  assigner: ['assigner', '--assigner'],
+  refine: ['refine', '--refine/--no-refine'],
+  preset: ['preset', '--preset'],
+  size: ['size', '--size'],
+  epochs: ['epochs', '--epochs'],
+  minutes: ['minutes', '--minutes'],
+  steps: ['maxSteps', '--steps'],
+  batch: ['batchSize', '--batch'],
+  checkpointEvery: ['checkpointEvery', '--checkpoint-every'],
+  lr: ['lr', '--lr'],
+  warmup: ['warmupSteps', '--warmup'],
+  resume: [null, '--resume'],
+};
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
+  return n;
+}
+
+function nonNegativeInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number ≥ 0');
+  return n;
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number > 0');
+  return n;
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description("train a detector on the project's labeled images: the run one click on Train starts")
+    .argument('<project>', 'project file (*.dwproj)')
+    .addOption(
+      new Option('--assigner <name>', 'label assignment: dw (Dual Weighting) or fcos (the baseline)').choices(
+        ['dw', 'fcos'],
+      ),
+    )
+    .option('--refine', 'DW with box refinement (the default)')
+    .option('--no-refine', 'DW without box refinement (the ablation)')
+    .addOption(
+      new Option('--preset <name>', 'network: small (trains on a CPU), resnet18 or resnet50').choices([
+        'small',
+        'resnet18',
+        'resnet50',
+      ]),
+    )
+    .option('--size <px>', 'network input size in pixels (a multiple of 32)', positiveInteger)
+    .option('--epochs <n>', 'train for this many epochs (instead of a time budget)', positiveInteger)
+    .option('--minutes <n>', 'train for this many minutes (instead of epochs)', positiveNumber)
+    .option('--steps <n>', 'train exactly this many steps (wins over epochs and minutes)', positiveInteger)
+    .option('--batch <n>', 'images per step', positiveInteger)
+    .option('--checkpoint-every <n>', 'save a checkpoint every n steps (default 200)', positiveInteger)
+    .option('--lr <rate>', 'base learning rate (default 0.01)', positiveNumber)
+    .option('--warmup <steps>', 'steps of linear learning-rate warmup', nonNegativeInteger)
+    .option(
+      '--resume [runId]',
+      'continue the latest stopped (cancelled or failed) run, or the given one, from its last checkpoint',
+      positiveInteger,
+    )
+    .addHelpText(
+      'after',
+      '\nSettings left out come from the plan the app makes for this dataset and machine; the command\n' +
+        'prints it and why. Ctrl-C stops the run after a checkpoint (a second Ctrl-C quits at once);\n' +
+        '--resume continues it with its own settings.',
+    )
+    .action((project: string, opts: TrainCommandOptions) => trainCommand(project, opts));
+}
+
+export async function trainCommand(project: string, opts: TrainCommandOptions): Promise<void> {
+  const overrides = toOverrides(opts);
+  const session = startSession({ trainer: true });
+  const progress = new TrainProgress('Training');
+  const stop = new StopRequest(progress);
+  try {
+    const { info } = await openProject(session, project, false);
+    const ended = waitForEnd(session, progress);
+    let run: RunInfo;
+    if (opts.resume !== undefined) {
+      run = await resumeRun(session, info.path, opts.resume);
+    } else {
+      const plan = await session.call('train.plan', { overrides });
+      printPlan(info.path, plan, overrides);
+      if (plan.blocker) throw new Error(plan.blocker);
+      if (stop.requested) {
+        console.log('Stopped before training started.');
+        process.exitCode = stop.exitCode;
+        return;
+      }
+      run = await session.call('train.start', { overrides });
+      console.log(`Run ${run.id} started.`);
+    }
+    stop.attach(() => void session.call('train.cancel', { runId: run.id }).catch(() => {}));
+    const end = await ended(run.id);
+    progress.stop();
+    const final = (await session.call('runs.list', {})).find((r) => r.id === run.id) ?? run;
+    if (end.state === 'failed') throw new Error(`Run ${run.id} failed: ${end.message ?? 'no reason given'}`);
+    if (end.state === 'cancelled') {
+      const step = lastCheckpointStep(info.path, run.id);
+      console.log(
+        `Run ${run.id} stopped at step ${step ?? final.steps}; its checkpoint is saved. Resume with:\n` +
+          `  dw-studio train ${quote(info.path)} --resume ${run.id}`,
+      );
+      process.exitCode = stop.exitCode;
+      return;
+    }
+    printResult(final);
+  } finally {
+    progress.stop();
+    stop.dispose();
+    await session.close();
+  }
+}
+
+/** The command line's settings as plan overrides, checked against the contract (one-line errors). */
+export function toOverrides(opts: TrainCommandOptions): Partial<TrainConfigInput> {
+  if (opts.epochs !== undefined && opts.minutes !== undefined)
+    throw new Error('--epochs and --minutes cannot be used together: give one budget');
+  const given = (Object.keys(FLAGS) as (keyof TrainCommandOptions)[]).filter(
+    (k) => k !== 'resume' && opts[k] !== undefined,
+  );
+  if (opts.resume !== undefined && given.length > 0) {
+    throw new Error(
+      `--resume continues a run with its own settings: leave out ${given.map((k) => FLAGS[k][1]).join(', ')}`,
+    );
+  }
+  const overrides = Object.fromEntries(
+    given.map((k) => [FLAGS[k][0]!, opts[k]]),
+  ) as Partial<TrainConfigInput>;
+  const parsed = TrainOverrides.safeParse(overrides);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const flag = given.find((k) => FLAGS[k][0] === issue.path[0]);
+    throw new Error(`${flag ? FLAGS[flag][1] : String(issue.path[0])}: ${issue.message}`);
+  }
+  return overrides;
+}
+
+async function resumeRun(session: CliSession, projectFile: string, which: true | number): Promise<RunInfo> {
+  const runs = await session.call('runs.list', {});
+  const run =
+    which === true
+      ? runs.find((r) => r.state === 'cancelled' || r.state === 'failed')
+      : runs.find((r) => r.id === which);
+  if (!run) {
+    throw new Error(
+      which === true
+        ? `${projectFile} has no stopped run to resume; start one with: dw-studio train ${quote(projectFile)}`
+        : `Run ${which} does not exist in ${projectFile}`,
+    );
+  }
+  const step = lastCheckpointStep(projectFile, run.id);
+  const resumed = await session.call('train.resume', { runId: run.id });
+  console.log(
+    `Resuming run ${run.id} (${run.state}${run.error ? `: ${run.error}` : ''}) from its checkpoint at step ${step}.`,
+  );
+  console.log(`Settings: ${describeConfig(resumed.config, resumed.valImages, {})}`);
+  return resumed;
+}
+
+/** Resolves with how the run ended, from its train.state events; streams its steps and evaluations. */
+function waitForEnd(session: CliSession, progress: TrainProgress) {
+  let runId: number | null = null;
+  let budget = { steps: null as number | null, seconds: null as number | null };
+  let settle: (e: EventPayload<'train.state'>) => void = () => {};
+  const done = new Promise<EventPayload<'train.state'>>((resolve) => (settle = resolve));
+  const unsubscribe = session.services.events.subscribe((name, payload) => {
+    if (runId === null || (payload as { runId?: number }).runId !== runId) return;
+    if (name === 'train.step') {
+      progress.update((payload as EventPayload<'train.step'>).metrics, budget);
+    } else if (name === 'train.eval') {
+      const s = (payload as EventPayload<'train.eval'>).summary;
+      progress.log(
+        `Validation at step ${s.step}: AP ${s.AP.toFixed(3)} · AP50 ${s.AP50.toFixed(3)} · AP75 ${s.AP75.toFixed(3)}`,
+      );
+    } else if (name === 'train.state') {
+      const e = payload as EventPayload<'train.state'>;
+      if (isFinal(e.state)) settle(e);
+    }
+  });
+  return async (id: number) => {
+    runId = id;
+    const run = (await session.call('runs.list', {})).find((r) => r.id === id);
+    if (run) {
+      budget = {
+        steps: run.config.maxSteps,
+        seconds: run.config.maxSteps === null && run.config.minutes !== null ? run.config.minutes * 60 : null,
+      };
+      // A run may end before the listener knew its id (a trainer that fails at once).
+      if (isFinal(run.state)) settle({ runId: id, state: run.state, message: run.error });
+    }
+    try {
+      return await done;
+    } finally {
+      unsubscribe();
+    }
+  };
+}
+
+const isFinal = (s: RunState) => s === 'done' || s === 'failed' || s === 'cancelled';
+
+/**
+ * Ctrl-C (or SIGTERM) once: cancel the run, which checkpoints and stops; the command then exits 130
+ * (143). Twice: exit at once; the trainer exits with us, and the run is marked stopped when the
+ * project is next opened.
+ */
+class StopRequest {
+  requested = false;
+  exitCode = 130;
+  #cancel: (() => void) | null = null;
+  readonly #onSignal = (signal: NodeJS.Signals) => {
+    const code = signal === 'SIGTERM' ? 143 : 130;
+    if (this.requested) {
+      this.progress.stop();
+      process.stderr.write(`\n${signal} again: quitting without waiting for the checkpoint.\n`);
+      process.exit(code);
+    }
+    this.requested = true;
+    this.exitCode = code;
+    this.progress.log('\nStopping after a checkpoint… (Ctrl-C again quits at once)');
+    this.#cancel?.();
+  };
+
+  constructor(private readonly progress: TrainProgress) {
+    process.on('SIGINT', this.#onSignal);
+    process.on('SIGTERM', this.#onSignal);
+  }
+
+  /** What a stop does once the run exists; a stop asked for before that happens now. */
+  attach(cancel: () => void): void {
+    this.#cancel = cancel;
+    if (this.requested) cancel();
+  }
+
+  dispose(): void {
+    process.off('SIGINT', this.#onSignal);
+    process.off('SIGTERM', this.#onSignal);
+  }
+}
+
+function printPlan(projectFile: string, plan: TrainPlan, overrides: Partial<TrainConfigInput>): void {
+  const c = plan.compute;
+  console.log(
+    `Project ${projectFile}: ${plural(plan.trainImages, 'training image')}, ${plural(plan.valImages, 'validation image')}`,
+  );
+  console.log(`Compute: ${c.device} (${c.backend})`);
+  for (const s of c.skipped) {
+    console.log(`  ${s.backend} not used: ${s.reason}`);
+    if (s.fix) console.log(`    ${s.fix}`);
+  }
+  console.log('Plan:');
+  for (const r of plan.reasons) console.log(`  ${r}`);
+  console.log(`Settings: ${describeConfig(plan.config, plan.valImages, overrides)}`);
+}
+
+/** One line of the settings a run uses; those the command line set are marked with their flag. */
+export function describeConfig(
+  c: TrainConfig,
+  valImages: number,
+  overrides: Partial<TrainConfigInput>,
+): string {
+  const from = (key: keyof TrainConfigInput, text: string) => {
+    const flag = Object.values(FLAGS).find(([k]) => k === key)?.[1];
+    return overrides[key] !== undefined && flag ? `${text} (${flag})` : text;
+  };
+  const assigner =
+    c.assigner === 'fcos'
+      ? 'FCOS assignment'
+      : c.refine
+        ? 'DW with box refinement'
+        : 'DW without box refinement';
+  const budget =
+    c.maxSteps !== null
+      ? from('maxSteps', plural(c.maxSteps, 'step'))
+      : [
+          c.epochs !== null ? from('epochs', plural(c.epochs, 'epoch')) : null,
+          c.minutes !== null ? from('minutes', `${c.minutes} min`) : null,
+        ]
+          .filter(Boolean)
+          .join(' or ');
+  const validation =
+    valImages === 0
+      ? 'no validation images'
+      : c.evalEvery === null
+        ? 'validation at the end'
+        : `validation every ${c.evalEvery} steps and at the end`;
+  return [
+    from(c.assigner === 'fcos' ? 'assigner' : 'refine', assigner),
+    from('preset', `${c.preset} network`),
+    from('size', `${c.size} px`),
+    from('batchSize', `batch ${c.batchSize}`),
+    budget,
+    from('lr', `lr ${c.lr}`),
+    from('warmupSteps', `warmup ${c.warmupSteps} steps`),
+    from('checkpointEvery', `checkpoint every ${c.checkpointEvery} steps`),
+    validation,
+  ].join(' · ');
+}
+
+function printResult(run: RunInfo): void {
+  const speed = run.imagesPerSec !== null ? `, ${run.imagesPerSec.toFixed(1)} images/s` : '';
+  console.log(
+    `Run ${run.id} finished: ${plural(run.steps, 'step')} in ${formatDuration(run.durationSec)}${speed} on ${run.device ?? run.backend ?? 'an unknown device'}.`,
+  );
+  const ap =
+    run.AP === null || run.AP50 === null
+      ? 'AP not measured (no validation images)'
+      : `AP ${run.AP.toFixed(3)} · AP50 ${run.AP50.toFixed(3)} on ${plural(run.valImages, 'validation image')}`;
+  console.log(`${ap} · model ${run.modelId ?? '—'}`);
+}
+
+/** The step of the run's latest complete checkpoint, or null when it has none. */
+function lastCheckpointStep(projectFile: string, runId: number): number | null {
+  const latest = listCheckpoints(path.join(dataDirFor(projectFile), 'runs', String(runId))).pop();
+  return latest ? Number(/step-(\d+)$/.exec(latest)![1]) : null;
+}
+
+/** A path as a shell would need it in the printed resume command. */
+function quote(p: string): string {
+  return /^[\w@%+=:,./-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`;
+}

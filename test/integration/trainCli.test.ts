@@ -1,0 +1,201 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SUMMARY_KEYS } from '../../src-main/eval';
+import { copyFixture } from './support/harness';
+import { builtCliWithTrainer, readRuns, runCli, TINY } from './support/trainCli';
+
+// `dw-studio train`, `eval` and `predict` as a user runs them: the built bin, which forks the built
+// trainer, on a real project (the cards fixture: 7 train images, 1 val image, 6 classes).
+let bin = '';
+let tmp = '';
+let project = '';
+const cli = (...args: string[]) => runCli(bin, path.join(tmp, 'home'), args);
+
+function query<T>(sql: string): T[] {
+  const db = new Database(project, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare(sql).all() as T[];
+  } finally {
+    db.close();
+  }
+}
+
+beforeAll(async () => {
+  bin = await builtCliWithTrainer();
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'dws-train-cli-'));
+  const data = copyFixture('cards', tmp);
+  project = path.join(tmp, 'cards.dwproj');
+  expect(cli('import', project, '-f', 'coco', path.join(data, 'annotations.json')).code).toBe(0);
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('dw-studio train / eval / predict', () => {
+  it('trains a short run: prints the plan and its reasons, the settings, and the final AP and model', () => {
+    const r = cli('train', project, ...TINY, '--steps', '6');
+    expect(r.stderr).not.toContain('dw-studio:');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toBe(`Project ${project}: 7 training images, 1 validation image`);
+    expect(lines[1]).toMatch(/^Compute: .+ \((tensorflow-gpu|tensorflow|wasm|cpu)\)$/);
+    const plan = lines.indexOf('Plan:');
+    expect(plan).toBeGreaterThan(1);
+    // The plan's reasons: the network for this machine, the budget, the assigner.
+    expect(lines[plan + 1]).toMatch(/network at \d+ px/);
+    expect(lines.slice(plan + 1).join('\n')).toContain('DW label assignment with box refinement');
+    // The settings: the plan's own choices (checkpoints, validation every 200 steps with a val
+    // image) and the command line's, marked with their flags.
+    expect(lines).toContain(
+      'Settings: DW with box refinement · small network · 64 px (--size) · batch 1 (--batch) · 6 steps (--steps) · ' +
+        'lr 0.01 · warmup 0 steps (--warmup) · checkpoint every 200 steps · validation every 200 steps and at the end',
+    );
+    expect(lines).toContain('Run 1 started.');
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^Validation at step 6: AP [\d.]+ · AP50 [\d.]+ · AP75 [\d.]+$/),
+    );
+    expect(lines.at(-2)).toMatch(/^Run 1 finished: 6 steps in \d+s, [\d.]+ images\/s on .+\.$/);
+    expect(lines.at(-1)).toMatch(/^AP \d\.\d{3} · AP50 \d\.\d{3} on 1 validation image · model 1$/);
+    // Progress goes to stderr; without a terminal, as plain lines with the loss terms.
+    expect(r.stderr).toMatch(
+      /^Training step 6\/6 \| ETA 0s \| [\d.]+ img\/s \| clsPos [\d.e-]+ · loc [\d.e-]+ · clsNeg [\d.e-]+ · total [\d.e-]+$/m,
+    );
+
+    const [run] = readRuns(project);
+    expect(run).toMatchObject({ id: 1, status: 'done', error: null });
+    expect(run!.steps[0]).toBe(1);
+    expect(run!.steps.at(-1)).toBe(6);
+    expect(query('SELECT id, run_id AS runId FROM models')).toEqual([{ id: 1, runId: 1 }]);
+  });
+
+  it('eval prints the 12 COCO numbers and per-class AP, and the same as JSON', () => {
+    const text = cli('eval', project);
+    expect(text.stderr).toBe('');
+    expect(text.code).toBe(0);
+    const lines = text.stdout.split('\n');
+    expect(lines[0]).toMatch(/^Model 1 \(Run 1 · DW\+refine\) on 1 labeled val image, 2 boxes:$/);
+    const stats = lines.slice(1, 13);
+    expect(stats.map((l) => l.split(' ')[0])).toEqual([...SUMMARY_KEYS]);
+    for (const l of stats) expect(l).toMatch(/\] = (-1|0|1)\.\d{3}$/);
+    // pycocotools' summary lines, each led by its key.
+    expect(
+      stats[1]!.startsWith('AP50  Average Precision  (AP) @[ IoU=0.50      | area=   all | maxDets=100 ] = '),
+    ).toBe(true);
+    expect(
+      stats[10]!.startsWith(
+        'ARm   Average Recall     (AR) @[ IoU=0.50:0.95 | area=medium | maxDets=100 ] = ',
+      ),
+    ).toBe(true);
+    expect(lines[14]).toBe('class  boxes     AP   AP50');
+    expect(lines.slice(15).map((l) => l.split(/\s+/).slice(0, 2))).toEqual([
+      ['nine', '1'],
+      ['ten', '0'],
+      ['jack', '0'],
+      ['queen', '1'],
+      ['king', '0'],
+      ['ace', '0'],
+    ]);
+
+    const json = cli('eval', project, '--json');
+    expect(json.code).toBe(0);
+    const out = JSON.parse(json.stdout) as {
+      model: { id: number };
+      split: string;
+      images: number;
+      stats: Record<string, number>;
+      perClass: { name: string; gt: number; AP: number; AP50: number }[];
+    };
+    expect(out).toMatchObject({ model: { id: 1 }, split: 'val', images: 1 });
+    expect(Object.keys(out.stats)).toEqual([...SUMMARY_KEYS]);
+    // The JSON and the table are the same numbers.
+    SUMMARY_KEYS.forEach((k, i) => expect(stats[i]!.endsWith(`= ${out.stats[k]!.toFixed(3)}`)).toBe(true));
+    expect(out.perClass.map((c) => [c.name, c.gt])).toEqual([
+      ['nine', 1],
+      ['ten', 0],
+      ['jack', 0],
+      ['queen', 1],
+      ['king', 0],
+      ['ace', 0],
+    ]);
+    // A class without labeled boxes has no AP (-1), as in pycocotools.
+    expect(out.perClass[1]).toMatchObject({ AP: -1, AP50: -1 });
+
+    const all = JSON.parse(cli('eval', project, '--split', 'all', '--json').stdout) as { images: number };
+    expect(all.images).toBe(8);
+  });
+
+  it('predict stores detections in the project and writes them as COCO results with real ids', () => {
+    const out = path.join(tmp, 'results.json');
+    const r = cli('predict', project, '--images', 'all', '--out', out);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const [first, second] = r.stdout.split('\n');
+    const stored = Number(
+      /^Predicted 8 images with model 1 \(Run 1 · DW\+refine\): (\d+) detections? stored as suggestions\.$/.exec(
+        first!,
+      )?.[1],
+    );
+    expect(second).toBe(`Wrote ${stored} detections of model 1 to ${out} (COCO results).`);
+
+    const results = JSON.parse(readFileSync(out, 'utf8')) as {
+      image_id: number;
+      category_id: number;
+      bbox: number[];
+      score: number;
+    }[];
+    // A few steps already lift some scores over the 0.05 the predictions keep.
+    expect(results.length).toBeGreaterThan(0);
+    expect(results.length).toBe(stored);
+    const imageIds = new Set(query<{ id: number }>('SELECT id FROM images').map((r) => r.id));
+    const classIds = new Set(query<{ id: number }>('SELECT id FROM classes').map((r) => r.id));
+    for (const d of results) {
+      expect(imageIds.has(d.image_id)).toBe(true);
+      expect(classIds.has(d.category_id)).toBe(true);
+      expect(d.bbox).toHaveLength(4);
+      expect(d.bbox.every(Number.isFinite)).toBe(true);
+      expect(d.bbox[2]! > 0 && d.bbox[3]! > 0).toBe(true);
+      expect(d.score).toBeGreaterThanOrEqual(0.05);
+      expect(d.score).toBeLessThanOrEqual(1);
+    }
+    expect(query<{ n: number }>('SELECT COUNT(*) AS n FROM predictions WHERE model_id = 1')[0]!.n).toBe(
+      stored,
+    );
+
+    const some = cli('predict', project, '--ids', '2,3');
+    expect(some.code).toBe(0);
+    expect(some.stdout).toMatch(/^Predicted 2 selected images with model 1 /);
+    expect(cli('predict', project).stdout).toBe('No unlabeled images to predict.');
+  });
+
+  it('refuses bad input with one line on stderr and exit code 1', () => {
+    const missing = path.join(tmp, 'nope.dwproj');
+    const refused = (args: string[], message: string) => {
+      const r = cli(...args);
+      expect(r, args.join(' ')).toEqual({ code: 1, stdout: '', stderr: `dw-studio: ${message}` });
+    };
+    refused(['train', missing, '--steps', '2'], `No project file at ${missing}`);
+    refused(['eval', missing], `No project file at ${missing}`);
+    refused(['predict', missing], `No project file at ${missing}`);
+    refused(['eval', project, '--model', '99'], 'Model 99 does not exist (models: 1)');
+    refused(
+      ['predict', project, '--model', '99', '--out', path.join(tmp, 'x.json')],
+      'Model 99 does not exist (models: 1)',
+    );
+    refused(
+      ['train', project, '--epochs', '2', '--minutes', '5'],
+      '--epochs and --minutes cannot be used together: give one budget',
+    );
+    refused(['train', project, '--size', '100'], '--size: Invalid number: must be a multiple of 32');
+    refused(
+      ['train', project, '--resume', '--batch', '2'],
+      '--resume continues a run with its own settings: leave out --batch',
+    );
+    refused(
+      ['train', project, '--resume'],
+      `${project} has no stopped run to resume; start one with: dw-studio train ${project}`,
+    );
+    refused(['train', project, '--resume', '1'], 'Run 1 has finished; start a new run instead.');
+    expect(readRuns(project).map((r) => r.status)).toEqual(['done']);
+  });
+});

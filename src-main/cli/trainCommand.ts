@@ -194,7 +194,8 @@ async function resumeRun(session: CliSession, projectFile: string, which: true |
   console.log(
     `Resuming run ${run.id} (${run.state}${run.error ? `: ${run.error}` : ''}) from its checkpoint at step ${step}.`,
   );
-  console.log(`Settings: ${describeConfig(resumed.config, resumed.valImages, {})}`);
+  // A run stopped by a crash has no summary yet, so its image counts are unknown here.
+  console.log(`Settings: ${describeConfig(resumed.config, null, {})}`);
   return resumed;
 }
 
@@ -257,7 +258,7 @@ class StopRequest {
     }
     this.requested = true;
     this.exitCode = code;
-    this.progress.log('\nStopping after a checkpoint… (Ctrl-C again quits at once)');
+    this.progress.log(`\nStopping${this.#cancel ? ' after a checkpoint' : ''}… (Ctrl-C again quits at once)`);
     this.#cancel?.();
   };
 
@@ -296,7 +297,7 @@ function printPlan(projectFile: string, plan: TrainPlan, overrides: Partial<Trai
 /** One line of the settings a run uses; those the command line set are marked with their flag. */
 export function describeConfig(
   c: TrainConfig,
-  valImages: number,
+  valImages: number | null,
   overrides: Partial<TrainConfigInput>,
 ): string {
   const from = (key: keyof TrainConfigInput, text: string) => {

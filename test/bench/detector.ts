@@ -113,6 +113,7 @@ async function assignmentMs(det: Detector, images: tf.Tensor4D, targets: ImageTa
 
 interface Row {
   cells: string[];
+  peakBytes: number;
 }
 
 async function benchCombo(cfg: DetectorConfig, backend: BackendName, S: number, B: number): Promise<Row> {
@@ -146,6 +147,7 @@ async function benchCombo(cfg: DetectorConfig, backend: BackendName, S: number, 
   const gf = flops.total / 1e9;
   const pct = (ms: number) => `${ms.toFixed(1)} (${((100 * ms) / stepMs).toFixed(1)}%)`;
   return {
+    peakBytes: profile.peakBytes,
     cells: [
       cfg.preset,
       backend,
@@ -203,6 +205,7 @@ async function main(): Promise<void> {
     await useBackend(backend, backend === report.backend ? modulePath : null);
     for (const preset of PRESETS) {
       const cfg = detectorConfig({ preset, numClasses: CLASSES });
+      let lastPeak = { bytes: 0, pixels: 1 }; // peak tensor bytes per batch pixel, from the last row
       if (!perImage128.has(preset)) {
         const det = createDetector(cfg);
         const flops = { total: 0 };
@@ -227,7 +230,13 @@ async function main(): Promise<void> {
             skip(`estimated ${estimate.toFixed(0)} s per step`);
             continue;
           }
+          const peak = (lastPeak.bytes * B * S * S) / lastPeak.pixels;
+          if (backend === 'wasm' && peak > WASM_PEAK_LIMIT) {
+            skip(`needs ~${(peak / 2 ** 30).toFixed(1)} GB of tensors; the wasm heap ends at 4 GB`);
+            continue;
+          }
           const row = await benchCombo(cfg, backend, S, B);
+          lastPeak = { bytes: row.peakBytes, pixels: B * S * S };
           console.log(`| ${row.cells.join(' | ')} |`);
         }
     }

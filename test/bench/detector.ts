@@ -39,6 +39,12 @@ const ASSUMED_GFLOPS: Record<BackendName, number> = {
   wasm: 15,
   cpu: 0.8,
 };
+/**
+ * wasm32 addresses at most 4 GB, and tfjs-backend-wasm does not fail cleanly past it: it aborts with
+ * "RuntimeError: memory access out of bounds" (seen here for resnet50 at 256 px, batch 2). Combinations
+ * whose peak tensor memory, scaled from the last measured one, would pass this are skipped.
+ */
+const WASM_PEAK_LIMIT = 3 * 2 ** 30;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);

@@ -12,7 +12,7 @@ import {
   type TrainConfigInput,
   type TrainPlan,
 } from '../shared/api/training';
-import { listCheckpoints } from '../training/checkpoint';
+import { listCheckpoints } from '../training/checkpointFiles';
 import { openProject, plural, startSession, type CliSession } from './projectSession';
 import { formatDuration, TrainProgress } from './trainProgress';
 

@@ -7,7 +7,7 @@ import { TrainConfig, type RunInfo, type TrainConfigInput, type TrainPlan } from
 import type { Handlers } from '../shared/contract';
 import { AppError } from '../shared/errors';
 import type { RunRow, RunSummary } from '../store/training';
-import { listCheckpoints } from '../training/checkpoint';
+import { checkpointStep, listCheckpoints } from '../training/checkpointFiles';
 import type { JobHandle } from '../training/jobHost';
 import type { Detection, Snapshot } from '../training/protocol';
 import type { ServiceContext } from './context';
@@ -160,7 +160,7 @@ export class TrainingService {
     const latest = listCheckpoints(dir).pop();
     if (!latest)
       throw new AppError('conflict', `Run ${runId} stopped before its first checkpoint: start a new run.`);
-    const step = Number(/step-(\d+)$/.exec(latest)![1]);
+    const step = checkpointStep(latest);
     repo.truncateMetrics(runId, step);
     const config = TrainConfig.parse(JSON.parse(row.config));
     const snapshot = JSON.parse(readFileSync(path.join(dir, 'snapshot.json'), 'utf8')) as Snapshot;

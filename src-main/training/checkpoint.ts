@@ -1,11 +1,14 @@
 // Checkpoints and saved models: weights (and optimizer slots) as one tf.io weights file plus a JSON
 // manifest. The JSON is written last through a rename, so a crash mid-write leaves the previous
 // checkpoint intact: a folder without its manifest is not a checkpoint.
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DetectorConfig } from '../detector/config';
 import { tf } from '../detector/tf';
 import type { Tensor } from '../detector/tf';
+import { listCheckpoints } from './checkpointFiles';
+
+export { listCheckpoints };
 
 export const CHECKPOINT_FORMAT = 'dw-studio-checkpoint/1';
 export const MODEL_FORMAT = 'dw-studio-model/1';
@@ -76,28 +79,6 @@ export async function saveCheckpoint(
   await writeWeights(dir, CHECKPOINT_FORMAT, all, meta);
   for (const old of listCheckpoints(runDir).slice(0, -2)) rmSync(old, { recursive: true, force: true });
   return dir;
-}
-
-/** Complete checkpoints (with a manifest), oldest first. */
-export function listCheckpoints(runDir: string): string[] {
-  const root = path.join(runDir, 'checkpoints');
-  let names: string[];
-  try {
-    names = readdirSync(root).filter((n) => n.startsWith('step-'));
-  } catch {
-    return [];
-  }
-  return names
-    .sort()
-    .map((n) => path.join(root, n))
-    .filter((dir) => {
-      try {
-        readFileSync(path.join(dir, 'manifest.json'));
-        return true;
-      } catch {
-        return false;
-      }
-    });
 }
 
 export interface LoadedCheckpoint {

@@ -41,6 +41,12 @@ export interface TrainResult {
   imagesPerSec: number;
 }
 
+/**
+ * Warmup never takes more than this share of a run: SPEC §9's 1,000 warmup iterations are under 10% of
+ * a 12-epoch COCO schedule, and a short run on a small dataset must still reach its learning rate.
+ */
+const WARMUP_SHARE = 0.1;
+
 /** How often (seconds) step metrics are sent: charts stay live without flooding the channel. */
 const REPORT_EVERY_SEC = 0.25;
 
@@ -98,6 +104,20 @@ export async function train(
 
     const started = now() - elapsedBefore;
     const elapsed = () => now() - started;
+    // The schedule needs the run's length: exact for step and epoch budgets, estimated from the speed
+    // so far for a time budget (after a few steps; until then the configured warmup applies).
+    const estimatedSteps = (): number | null => {
+      if (stepBudget !== null) return stepBudget;
+      const ran = step - startStep;
+      if (secondsBudget === null || ran < 3) return null;
+      return Math.round(
+        step + ((secondsBudget - elapsed()) * ran) / Math.max(elapsed() - elapsedBefore, 1e-6),
+      );
+    };
+    const warmupFor = (total: number | null) =>
+      total === null
+        ? config.warmupSteps
+        : Math.min(config.warmupSteps, Math.max(1, Math.round(total * WARMUP_SHARE)));
     const progress = () =>
       Math.max(stepBudget ? step / stepBudget : 0, secondsBudget ? elapsed() / secondsBudget : 0);
 
@@ -124,7 +144,7 @@ export async function train(
         break;
       }
       const batch = await stream.next();
-      const lr = learningRate(config, step, progress());
+      const lr = learningRate({ ...config, warmupSteps: warmupFor(estimatedSteps()) }, step, progress());
       const images = tf.tensor4d(batch.images, [batchSize, config.size, config.size, 3]) as Tensor4D;
       const { losses, termNames } = trainStep(det, optimizer, images, batch.targets, lr, config.clipNorm);
       images.dispose();

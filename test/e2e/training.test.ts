@@ -61,9 +61,12 @@ describe('train, review, suggestions and inspect in Chromium', () => {
     // A short budget at a small size keeps the test fast; everything else is the one-click plan.
     await page.click('.advanced summary');
     await page.selectOption('.advanced label:has-text("Input size") select', '128');
-    await page.fill('[data-testid=adv-budget]', '0.4');
+    // An epoch budget makes the run's length exact: 5 training images, batch 4 → 1 step per epoch.
+    await page.selectOption('.advanced label:has-text("Budget") select', 'epochs');
+    await page.fill('[data-testid=adv-budget]', '60');
     await page.press('[data-testid=adv-budget]', 'Tab');
-    await expect.poll(() => page.textContent('[data-testid=train-plan]')).toContain('128 px');
+    await expect.poll(() => page.textContent('[data-testid=train-plan]')).toContain('60 epochs');
+    expect(await page.textContent('[data-testid=train-plan]')).toContain('128 px');
 
     await page.click('[data-testid=train-button]');
     await expect.poll(() => chartPoints('chart-loss'), { timeout: 60_000 }).toBeGreaterThanOrEqual(3);
@@ -88,7 +91,7 @@ describe('train, review, suggestions and inspect in Chromium', () => {
       summary: string;
     };
     expect(run.status).toBe('done');
-    expect(JSON.parse(run.summary).steps).toBeGreaterThan(10);
+    expect(JSON.parse(run.summary).steps).toBe(60);
     await screenshot(page, 'train');
   });
 

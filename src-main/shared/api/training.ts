@@ -24,6 +24,7 @@ export const TrainConfig = z.object({
   lr: z.number().positive().max(1).default(0.01),
   momentum: z.number().min(0).max(0.999).default(0.9),
   weightDecay: z.number().min(0).max(0.1).default(1e-4),
+  /** Linear warmup length, at most a tenth of the run (short runs on small datasets still warm up). */
   warmupSteps: z.number().int().min(0).default(300),
   warmupRatio: z.number().min(0).max(1).default(0.001),
   /** Fractions of the schedule after which the learning rate drops ×0.1 (SPEC §9: epochs 8 and 11 of 12). */

@@ -3,9 +3,12 @@
 // 'a' has shape 'B,P,G,1', which does not match the shape of the input". (Add, Mul, Div, Pow and the
 // others do reduce.) Pairwise IoU/GIoU between P points and G boxes hits exactly that, so this module
 // re-registers the three with the reduction. Gradient registration is process-wide: importing this
-// module once is enough, and it is imported by every module that trains.
-import { tf } from './tf';
-import type { Tensor } from './tf';
+// module once is enough: `tf.ts`, through which the whole detector layer reaches tfjs, imports it.
+// It takes tfjs-core directly (not `./tf`) so that `./tf` can import it without a cycle; tfjs-layers
+// first registers the stock gradients, which these then replace.
+import '@tensorflow/tfjs-layers';
+import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor } from '@tensorflow/tfjs-core';
 
 /** Sums `g` over the axes along which `shape` was broadcast, back to `shape`. */
 function reduceTo(g: Tensor, shape: number[]): Tensor {

@@ -7,6 +7,8 @@
 // under the ESM loader the tests run in. The engine and the gradient registry are process-wide
 // singletons in tfjs, so the registration reaches every copy of tfjs-core that might be loaded.
 import '@tensorflow/tfjs-layers';
+// tfjs 4.22's Minimum / Maximum / SquaredDifference gradients ignore broadcasting: replaced here.
+import './gradientFixes';
 
 export * as tf from '@tensorflow/tfjs-core';
 export type { Tensor, Tensor1D, Tensor2D, Tensor3D, Tensor4D, Scalar, Rank } from '@tensorflow/tfjs-core';

@@ -52,6 +52,19 @@ export function toRunInfo(row: RunRow): RunInfo {
  * The settings one click would use. CPU training gets the small network at a modest size and a time
  * budget; a GPU gets a ResNet and epochs. Every choice says why.
  */
+const MIN_REFINE_SIZE = 256;
+const WASM_HEAP_MB = 4096;
+/** Peak tensor memory of a training step per input pixel, MB (bench:detector, batch 4 / 1 at 256²). */
+const TENSOR_MB_PER_PIXEL: Record<TrainConfig['preset'], number> = {
+  small: 581 / (4 * 256 * 256),
+  resnet18: 2287 / (4 * 256 * 256),
+  resnet50: 2500 / (256 * 256),
+};
+
+export function estimatedTensorMb(c: Pick<TrainConfig, 'preset' | 'size' | 'batchSize'>): number {
+  return TENSOR_MB_PER_PIXEL[c.preset] * c.batchSize * c.size * c.size;
+}
+
 export function planTraining(
   compute: ComputeReport,
   counts: { train: number; val: number; classes: number },
@@ -74,6 +87,15 @@ export function planTraining(
   if (clean.epochs !== undefined) base.minutes = null;
   if (clean.minutes !== undefined) base.epochs = null;
   const config = TrainConfig.parse({ ...base, ...clean });
+  const notes: string[] = [];
+  // DW's regression starts at 4 strides, so at small inputs most refinement samples start off the
+  // coarser maps, where the zero-padded sampler has no gradient: refinement then does not learn.
+  if (config.assigner === 'dw' && config.refine && config.size < MIN_REFINE_SIZE && !('refine' in clean)) {
+    config.refine = false;
+    notes.push(
+      `Box refinement is off at ${config.size} px: it needs inputs of at least ${MIN_REFINE_SIZE} px to learn.`,
+    );
+  }
 
   // Reasons describe the settings actually used; a value the user set is marked as theirs.
   const yours = (key: keyof TrainConfigInput) => (key in clean ? ' (your setting)' : '');
@@ -103,7 +125,12 @@ export function planTraining(
   );
   if (counts.val === 0)
     reasons.push('No validation images: mAP cannot be measured. Move some images to the val split.');
+  reasons.push(...notes);
   let blocker: string | null = null;
+  const needMb = estimatedTensorMb(config);
+  if (compute.backend === 'wasm' && needMb > WASM_HEAP_MB * 0.8) {
+    blocker = `This setting needs about ${(needMb / 1024).toFixed(1)} GB for training, more than WebAssembly's 4 GB: lower the input size, the batch, or use the small network.`;
+  }
   if (counts.classes === 0) blocker = 'Add at least one class and label some boxes first.';
   else if (counts.train === 0)
     blocker = 'Label at least one image in the train split (status labeled or reviewed).';

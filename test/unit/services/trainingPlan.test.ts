@@ -59,6 +59,28 @@ describe('one-click training plan', () => {
     expect(plan.reasons.join(' ')).toContain('FCOS label assignment (your setting)');
   });
 
+  it('turns box refinement off below 256 px unless the user asked for it', () => {
+    const small = planTraining(wasm, { train: 50, val: 10, classes: 2 }, { size: 192 });
+    expect(small.config.refine).toBe(false);
+    expect(small.reasons.join(' ')).toContain('Box refinement is off at 192 px');
+    expect(
+      planTraining(wasm, { train: 50, val: 10, classes: 2 }, { size: 192, refine: true }).config.refine,
+    ).toBe(true);
+    expect(planTraining(wasm, { train: 50, val: 10, classes: 2 }, { size: 256 }).config.refine).toBe(true);
+  });
+
+  it('refuses a WebAssembly run that would not fit its 4 GB heap', () => {
+    const big = planTraining(
+      wasm,
+      { train: 50, val: 10, classes: 2 },
+      { preset: 'resnet50', size: 512, batchSize: 2 },
+    );
+    expect(big.blocker).toMatch(/needs about 19\.5 GB .* WebAssembly's 4 GB/);
+    expect(
+      planTraining(gpu, { train: 50, val: 10, classes: 2 }, { preset: 'resnet50', size: 512 }).blocker,
+    ).toBeNull();
+  });
+
   it('explains why training cannot start', () => {
     expect(planTraining(wasm, { train: 0, val: 0, classes: 0 }).blocker).toMatch(/Add at least one class/);
     expect(planTraining(wasm, { train: 0, val: 3, classes: 2 }).blocker).toMatch(/Label at least one image/);

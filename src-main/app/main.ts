@@ -35,6 +35,8 @@ void app.whenReady().then(() => {
     userDataDir: app.getPath('userData'),
     dialogs: { pickPath: (purpose) => pickPath(mainWindow, purpose) },
     spawnTrainer: utilityTrainer(path.join(DIST, 'main', 'trainer.cjs')),
+    // Packaged, the sample sits outside the asar archive (electron-builder extraResources).
+    resourcesDir: app.isPackaged ? process.resourcesPath : path.join(app.getAppPath(), 'resources'),
   });
   handleProtocols(session.defaultSession, services, path.join(DIST, 'renderer'));
   registerIpc(ipcMain, createDispatch(services.handlers), isTrustedSender);

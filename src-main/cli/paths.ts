@@ -39,3 +39,7 @@ export function userDataDir(): string {
 export function trainerEntry(): string {
   return path.join(packageRoot(), 'dist', 'main', 'trainer.cjs');
 }
+
+export function resourcesDir(): string {
+  return path.join(packageRoot(), 'resources');
+}

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createServices } from '../services';
 import { startServer } from '../transport/server';
 import { forkTrainer } from '../training/forkTrainer';
-import { packageVersion, rendererDir, trainerEntry, userDataDir } from './paths';
+import { packageVersion, rendererDir, resourcesDir, trainerEntry, userDataDir } from './paths';
 
 export interface ServeCommandOptions {
   host: string;
@@ -20,6 +20,7 @@ export async function serveCommand(opts: ServeCommandOptions): Promise<void> {
     mode: 'serve',
     userDataDir: userDataDir(),
     spawnTrainer: forkTrainer(trainerEntry()),
+    resourcesDir: resourcesDir(),
   });
   const server = await startServer({ services, rendererDir: dir, host: opts.host, port: opts.port });
   console.log(`DW Studio ${packageVersion()} is serving at:\n\n  ${server.url}\n`);

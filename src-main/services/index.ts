@@ -10,6 +10,7 @@ import { datasetHandlers } from './datasetService';
 import { EventHub } from './events';
 import { resolveImage } from './imageFiles';
 import { imageHandlers } from './imageService';
+import { openSampleProject } from './sampleProject';
 import { inspectHandlers } from './inspectService';
 import { predictionHandlers } from './predictionService';
 import { reviewHandlers } from './reviewService';
@@ -29,6 +30,8 @@ export interface ServicesOptions extends SystemFacts {
   probeCompute?: () => Promise<ComputeReport>;
   /** Starts the trainer process (child_process.fork in serve and CLI modes, utilityProcess on the desktop). */
   spawnTrainer?: SpawnTrainer;
+  /** The app's resources folder (the sample project lives there). */
+  resourcesDir?: string;
 }
 
 export interface Services {
@@ -75,6 +78,7 @@ export function createServices(options: ServicesOptions): Services {
     ...predictionHandlers(ctx, trainer),
     ...reviewHandlers(ctx),
     ...inspectHandlers(ctx, trainer),
+    'project.openSample': () => openSampleProject(ctx, handlers),
   };
   return {
     handlers,

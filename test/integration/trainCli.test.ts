@@ -44,11 +44,13 @@ describe('dw-studio train / eval / predict', () => {
     expect(plan).toBeGreaterThan(1);
     // The plan's reasons: the network for this machine, the budget, the assigner.
     expect(lines[plan + 1]).toMatch(/network at \d+ px/);
-    expect(lines.slice(plan + 1).join('\n')).toContain('DW label assignment with box refinement');
+    expect(lines.slice(plan + 1).join('\n')).toContain('DW label assignment');
+    // At 64 px the plan turns box refinement off, and says so.
+    expect(lines.slice(plan + 1).join('\n')).toContain('Box refinement is off at 64 px');
     // The settings: the plan's own choices (checkpoints, validation every 200 steps with a val
     // image) and the command line's, marked with their flags.
     expect(lines).toContain(
-      'Settings: DW with box refinement · small network · 64 px (--size) · batch 1 (--batch) · 6 steps (--steps) · ' +
+      'Settings: DW without box refinement · small network · 64 px (--size) · batch 1 (--batch) · 6 steps (--steps) · ' +
         'lr 0.01 · warmup 0 steps (--warmup) · checkpoint every 200 steps · validation every 200 steps and at the end',
     );
     expect(lines).toContain('Run 1 started.');
@@ -74,7 +76,7 @@ describe('dw-studio train / eval / predict', () => {
     expect(text.stderr).toBe('');
     expect(text.code).toBe(0);
     const lines = text.stdout.split('\n');
-    expect(lines[0]).toMatch(/^Model 1 \(Run 1 · DW\+refine\) on 1 labeled val image, 2 boxes:$/);
+    expect(lines[0]).toMatch(/^Model 1 \(Run 1 · DW\) on 1 labeled val image, 2 boxes:$/);
     const stats = lines.slice(1, 13);
     expect(stats.map((l) => l.split(' ')[0])).toEqual([...SUMMARY_KEYS]);
     for (const l of stats) expect(l).toMatch(/\] = (-1|0|1)\.\d{3}$/);
@@ -132,7 +134,7 @@ describe('dw-studio train / eval / predict', () => {
     expect(r.code).toBe(0);
     const [first, second] = r.stdout.split('\n');
     const stored = Number(
-      /^Predicted 8 images with model 1 \(Run 1 · DW\+refine\): (\d+) detections? stored as suggestions\.$/.exec(
+      /^Predicted 8 images with model 1 \(Run 1 · DW\): (\d+) detections? stored as suggestions\.$/.exec(
         first!,
       )?.[1],
     );

@@ -170,6 +170,11 @@ export const projectMethods = {
     'Create a project file (*.dwproj) and its data folder, and open it.',
   ),
   'project.open': method(z.object({ path: AbsPath }).strict(), ProjectInfo, 'Open a project file.'),
+  'project.openSample': method(
+    Empty,
+    ProjectInfo,
+    'Open the sample project (8 labeled blood-cell images), creating it in the user folder on first use.',
+  ),
   'project.close': method(Empty, Done, 'Close the open project.'),
   'project.current': method(Empty, ProjectInfo.nullable(), 'The open project, or null.'),
   'project.recent': method(Empty, z.array(RecentProject), 'Recently opened projects, newest first.'),

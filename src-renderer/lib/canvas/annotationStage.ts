@@ -1,5 +1,6 @@
 import Konva from 'konva';
 import type { BoxXYWH } from '../../../src-main/shared/api/project';
+import { boxesInMotion } from './boxesInMotion';
 
 export type BoxStyle = 'label' | 'suggestion' | 'tp' | 'fp' | 'fn';
 
@@ -26,6 +27,8 @@ export type Tool = 'select' | 'draw' | 'view';
 
 const MIN_BOX = 2; // image pixels: a smaller drag is a click, not a box
 const ZOOM_STEP = 1.15;
+/** The view has come to rest this long after its last pan or zoom. */
+const REST_MS = 150;
 const DASH: Record<BoxStyle, number[] | undefined> = {
   label: undefined,
   suggestion: [6, 4],
@@ -42,10 +45,13 @@ const DASH: Record<BoxStyle, number[] | undefined> = {
 export class AnnotationStage {
   readonly stage: Konva.Stage;
   readonly #imageLayer = new Konva.Layer({ listening: false });
-  // Heatmaps are a few cells per stride: nearest-neighbour keeps cells crisp when zoomed.
-  readonly #heatLayer = new Konva.Layer({ listening: false, imageSmoothingEnabled: false });
+  // Heatmaps are a few cells per stride: nearest-neighbour keeps cells crisp when zoomed. This layer
+  // and the overlay layer are hidden while empty: every shown canvas costs each frame of a pan or zoom.
+  readonly #heatLayer = new Konva.Layer({ listening: false, imageSmoothingEnabled: false, visible: false });
   readonly #boxLayer = new Konva.Layer();
-  readonly #overlayLayer = new Konva.Layer({ listening: false });
+  readonly #rectGroup = new Konva.Group();
+  readonly #motionBoxes = boxesInMotion(this.#rectGroup);
+  readonly #overlayLayer = new Konva.Layer({ listening: false, visible: false });
   readonly #image = new Konva.Image({ x: 0, y: 0, image: undefined });
   readonly #transformer: Konva.Transformer;
   readonly #rects = new Map<string, Konva.Rect>();
@@ -60,6 +66,8 @@ export class AnnotationStage {
   #spaceDown = false;
   #label = new Konva.Label({ visible: false, listening: false });
   #overlay: Konva.Image | null = null;
+  #moving = false;
+  #restTimer = 0;
 
   constructor(container: HTMLDivElement, callbacks: StageCallbacks) {
     this.#container = container;
@@ -77,7 +85,7 @@ export class AnnotationStage {
     });
     this.#label.add(new Konva.Tag({ fill: '#000000cc', cornerRadius: 2 }));
     this.#label.add(new Konva.Text({ text: '', fontSize: 12, padding: 3, fill: '#fff' }));
-    this.#boxLayer.add(this.#transformer);
+    this.#boxLayer.add(this.#rectGroup, this.#motionBoxes, this.#transformer);
     this.#overlayLayer.add(this.#label);
     this.stage.add(this.#imageLayer, this.#heatLayer, this.#boxLayer, this.#overlayLayer);
     this.#bindEvents();
@@ -116,6 +124,7 @@ export class AnnotationStage {
       this.#overlay.size(size);
       this.#overlay.opacity(opacity);
     }
+    this.#heatLayer.visible(this.#overlay !== null);
     this.#heatLayer.batchDraw();
   }
 
@@ -141,7 +150,7 @@ export class AnnotationStage {
         rect.setAttr('boxKey', box.key);
         this.#attachRectEvents(rect);
         this.#rects.set(box.key, rect);
-        this.#boxLayer.add(rect);
+        this.#rectGroup.add(rect);
       }
       const selected = box.key === this.#selected;
       rect.setAttrs({
@@ -207,15 +216,42 @@ export class AnnotationStage {
   }
 
   destroy(): void {
+    window.clearTimeout(this.#restTimer);
     window.removeEventListener('keydown', this.#onKeyDown);
     window.removeEventListener('keyup', this.#onKeyUp);
     this.stage.destroy();
   }
 
   #viewChanged(): void {
+    this.#moveStarted();
     this.stage.batchDraw();
     this.#cb.onView?.({ scale: this.stage.scaleX(), x: this.stage.x(), y: this.stage.y() });
   }
+
+  /**
+   * While the view pans or zooms, every frame redraws every box: the boxes are then drawn in one pass
+   * (boxesInMotion, the same pixels) and the hit graph, a second drawing of every box that only
+   * pointer lookups need, waits. Both return when the view rests, or at once when a button goes down.
+   */
+  #moveStarted(): void {
+    window.clearTimeout(this.#restTimer);
+    this.#restTimer = window.setTimeout(this.#rest, REST_MS);
+    if (this.#moving) return;
+    this.#moving = true;
+    this.#boxLayer.listening(false);
+    this.#rectGroup.visible(false);
+    this.#motionBoxes.visible(true);
+  }
+
+  readonly #rest = () => {
+    window.clearTimeout(this.#restTimer);
+    if (!this.#moving) return;
+    this.#moving = false;
+    this.#motionBoxes.visible(false);
+    this.#rectGroup.visible(true);
+    this.#boxLayer.listening(true);
+    this.#boxLayer.draw();
+  };
 
   #syncSelection(): void {
     const rect = this.#selected ? this.#rects.get(this.#selected) : undefined;
@@ -234,6 +270,11 @@ export class AnnotationStage {
       this.#label.visible(false);
     }
     this.#boxLayer.batchDraw();
+    this.#syncOverlayLayer();
+  }
+
+  #syncOverlayLayer(): void {
+    this.#overlayLayer.visible(this.#label.visible() || this.#drawing !== null);
     this.#overlayLayer.batchDraw();
   }
 
@@ -310,6 +351,14 @@ export class AnnotationStage {
       const factor = e.evt.deltaY < 0 ? ZOOM_STEP : 1 / ZOOM_STEP;
       this.zoomAt(e.evt.ctrlKey ? factor * factor : factor, pointer);
     });
+    // Before Konva's own listeners (on its content element) look up the box under the pointer.
+    this.#container.addEventListener(
+      'pointerdown',
+      (e) => {
+        if (e.button !== 1 && !this.#spaceDown) this.#rest();
+      },
+      true,
+    );
     this.stage.on('mousedown', (e) => {
       const ev = e.evt;
       if (ev.button === 1 || (ev.button === 0 && this.#spaceDown)) {
@@ -334,6 +383,7 @@ export class AnnotationStage {
         });
         this.#overlayLayer.add(rect);
         this.#drawing = { start, rect };
+        this.#syncOverlayLayer();
       } else if (e.target === this.stage || e.target === this.#image) {
         this.#cb.onSelect?.(null);
       }
@@ -370,7 +420,7 @@ export class AnnotationStage {
       this.#drawing = null;
       const box = { x: rect.x(), y: rect.y(), w: rect.width(), h: rect.height() };
       rect.destroy();
-      this.#overlayLayer.batchDraw();
+      this.#syncOverlayLayer();
       if (box.w >= MIN_BOX && box.h >= MIN_BOX) this.#cb.onCreate?.(box);
     };
     this.stage.on('mouseup', finish);

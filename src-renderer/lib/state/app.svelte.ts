@@ -46,12 +46,15 @@ export class AppState {
       else if (cmd.command === 'open-project' || cmd.command === 'new-project') void this.closeProject();
     });
     api.on('project.changed', ({ project }) => {
-      const opened = project?.path !== this.project?.path;
+      const opened = project !== null && project.path !== this.project?.path;
       this.project = project;
       if (opened) void this.#onProjectOpened();
+      else if (project === null) this.#onProjectClosed();
     });
     api.on('classes.changed', () => void this.refreshClasses());
-    api.on('images.changed', () => void this.library.reload());
+    api.on('images.changed', () => {
+      if (this.project) void this.library.reload().catch(() => {});
+    });
     api.on('task.progress', (t) => {
       const others = this.tasks.filter((x) => x.taskId !== t.taskId);
       this.tasks = t.state === 'running' ? [...others, t] : others;
@@ -106,11 +109,22 @@ export class AppState {
     if (project) await this.#setProject(project);
   }
 
+  async openSample(): Promise<void> {
+    const project = await this.attempt(() => this.api.call('project.openSample'));
+    if (project) await this.#setProject(project);
+  }
+
   async closeProject(): Promise<void> {
     await this.attempt(() => this.api.call('project.close'));
     this.project = null;
+    this.#onProjectClosed();
+  }
+
+  #onProjectClosed(): void {
     this.classes = [];
     this.currentImageId = null;
+    this.inspectTarget = null;
+    this.library.selection.clear();
   }
 
   async refreshProject(): Promise<void> {

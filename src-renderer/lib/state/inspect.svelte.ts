@@ -81,6 +81,7 @@ export class InspectState {
     const { modelId, imageId, boxId } = this;
     if (modelId === null || imageId === null || boxId === null) return;
     this.running = true;
+    performance.mark('inspect:request');
     try {
       const result = await this.app.attempt(() =>
         this.app.api.call('inspect.run', { modelId, imageId, boxId }),

@@ -3,7 +3,7 @@
 // budget with FCOS and with DW (same budget, same seed), evaluate on val, and print both side by side.
 //
 //   npm run bench:train -- [--minutes 15] [--datasets cards,bccd] [--data ../shared/datasets]
-//                          [--arms fcos,dw,dw-refine] [--size 320] [--batch 4]
+//                          [--arms fcos,dw,dw-refine] [--size 320] [--batch 4] [--sequential]
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +24,9 @@ const ARMS = (argValue('arms') ?? 'fcos,dw').split(',') as Array<'fcos' | 'dw' |
 const SIZE = Number(argValue('size') ?? 320);
 const BATCH = Number(argValue('batch') ?? 4);
 const SEED = 0;
+// The arms of a dataset train side by side by default: WebAssembly uses one core each, and on a
+// shared machine both then see the same load, which keeps the comparison fair.
+const SEQUENTIAL = process.argv.includes('--sequential');
 
 interface CocoImage {
   id: number;
@@ -88,7 +91,7 @@ async function runArm(dataset: string, arm: 'fcos' | 'dw' | 'dw-refine', work: s
     return r.value as MethodOutput<M>;
   };
   try {
-    const coco = preparedCoco(dataset, work);
+    const coco = preparedCoco(dataset, path.join(work, arm));
     await call('project.create', { path: path.join(work, `${dataset}-${arm}.dwproj`) });
     await call('dataset.import', { format: 'coco', path: coco });
     const done = new Promise<void>((resolve) =>
@@ -139,13 +142,16 @@ async function main(): Promise<void> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'dws-bench-train-'));
   const results: ArmResult[] = [];
   console.log(
-    `bench:train — ${MINUTES} min per arm, small preset, ${SIZE} px, batch ${BATCH}, seed ${SEED}; load ${os
+    `bench:train — ${MINUTES} min per arm (${SEQUENTIAL ? 'one after the other' : 'arms side by side'}), small preset, ${SIZE} px, batch ${BATCH}, seed ${SEED}; load ${os
       .loadavg()
       .map((l) => l.toFixed(1))
       .join(' ')}`,
   );
   try {
-    for (const dataset of DATASETS) for (const arm of ARMS) results.push(await runArm(dataset, arm, work));
+    for (const dataset of DATASETS) {
+      if (SEQUENTIAL) for (const arm of ARMS) results.push(await runArm(dataset, arm, work));
+      else results.push(...(await Promise.all(ARMS.map((arm) => runArm(dataset, arm, work)))));
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

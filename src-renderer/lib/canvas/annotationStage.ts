@@ -1,6 +1,6 @@
 import Konva from 'konva';
 import type { BoxXYWH } from '../../../src-main/shared/api/project';
-import { boxesInMotion } from './boxesInMotion';
+import { BoxMotion } from './boxMotion';
 
 export type BoxStyle = 'label' | 'suggestion' | 'tp' | 'fp' | 'fn';
 
@@ -27,8 +27,6 @@ export type Tool = 'select' | 'draw' | 'view';
 
 const MIN_BOX = 2; // image pixels: a smaller drag is a click, not a box
 const ZOOM_STEP = 1.15;
-/** The view has come to rest this long after its last pan or zoom. */
-const REST_MS = 150;
 const DASH: Record<BoxStyle, number[] | undefined> = {
   label: undefined,
   suggestion: [6, 4],
@@ -49,8 +47,7 @@ export class AnnotationStage {
   // and the overlay layer are hidden while empty: every shown canvas costs each frame of a pan or zoom.
   readonly #heatLayer = new Konva.Layer({ listening: false, imageSmoothingEnabled: false, visible: false });
   readonly #boxLayer = new Konva.Layer();
-  readonly #rectGroup = new Konva.Group();
-  readonly #motionBoxes = boxesInMotion(this.#rectGroup);
+  readonly #motion = new BoxMotion(this.#boxLayer);
   readonly #overlayLayer = new Konva.Layer({ listening: false, visible: false });
   readonly #image = new Konva.Image({ x: 0, y: 0, image: undefined });
   readonly #transformer: Konva.Transformer;
@@ -66,8 +63,6 @@ export class AnnotationStage {
   #spaceDown = false;
   #label = new Konva.Label({ visible: false, listening: false });
   #overlay: Konva.Image | null = null;
-  #moving = false;
-  #restTimer = 0;
 
   constructor(container: HTMLDivElement, callbacks: StageCallbacks) {
     this.#container = container;
@@ -85,7 +80,7 @@ export class AnnotationStage {
     });
     this.#label.add(new Konva.Tag({ fill: '#000000cc', cornerRadius: 2 }));
     this.#label.add(new Konva.Text({ text: '', fontSize: 12, padding: 3, fill: '#fff' }));
-    this.#boxLayer.add(this.#rectGroup, this.#motionBoxes, this.#transformer);
+    this.#boxLayer.add(this.#transformer);
     this.#overlayLayer.add(this.#label);
     this.stage.add(this.#imageLayer, this.#heatLayer, this.#boxLayer, this.#overlayLayer);
     this.#bindEvents();
@@ -150,7 +145,7 @@ export class AnnotationStage {
         rect.setAttr('boxKey', box.key);
         this.#attachRectEvents(rect);
         this.#rects.set(box.key, rect);
-        this.#rectGroup.add(rect);
+        this.#motion.group.add(rect);
       }
       const selected = box.key === this.#selected;
       rect.setAttrs({
@@ -216,42 +211,17 @@ export class AnnotationStage {
   }
 
   destroy(): void {
-    window.clearTimeout(this.#restTimer);
+    this.#motion.dispose();
     window.removeEventListener('keydown', this.#onKeyDown);
     window.removeEventListener('keyup', this.#onKeyUp);
     this.stage.destroy();
   }
 
   #viewChanged(): void {
-    this.#moveStarted();
+    this.#motion.moved();
     this.stage.batchDraw();
     this.#cb.onView?.({ scale: this.stage.scaleX(), x: this.stage.x(), y: this.stage.y() });
   }
-
-  /**
-   * While the view pans or zooms, every frame redraws every box: the boxes are then drawn in one pass
-   * (boxesInMotion, the same pixels) and the hit graph, a second drawing of every box that only
-   * pointer lookups need, waits. Both return when the view rests, or at once when a button goes down.
-   */
-  #moveStarted(): void {
-    window.clearTimeout(this.#restTimer);
-    this.#restTimer = window.setTimeout(this.#rest, REST_MS);
-    if (this.#moving) return;
-    this.#moving = true;
-    this.#boxLayer.listening(false);
-    this.#rectGroup.visible(false);
-    this.#motionBoxes.visible(true);
-  }
-
-  readonly #rest = () => {
-    window.clearTimeout(this.#restTimer);
-    if (!this.#moving) return;
-    this.#moving = false;
-    this.#motionBoxes.visible(false);
-    this.#rectGroup.visible(true);
-    this.#boxLayer.listening(true);
-    this.#boxLayer.draw();
-  };
 
   #syncSelection(): void {
     const rect = this.#selected ? this.#rects.get(this.#selected) : undefined;
@@ -355,7 +325,7 @@ export class AnnotationStage {
     this.#container.addEventListener(
       'pointerdown',
       (e) => {
-        if (e.button !== 1 && !this.#spaceDown) this.#rest();
+        if (e.button !== 1 && !this.#spaceDown) this.#motion.rest();
       },
       true,
     );

@@ -12,6 +12,7 @@ interface ProbeElement {
   querySelectorAll(selector: string): ArrayLike<ProbeElement>;
 }
 interface ProbeWindow {
+  location: { hash: string };
   requestAnimationFrame(cb: (t: number) => void): number;
   addEventListener(
     type: 'keydown',
@@ -135,7 +136,8 @@ export function installProbe(): void {
     }
     w.requestAnimationFrame(watchFirstRow);
   };
-  w.requestAnimationFrame(watchFirstRow);
+  // Only where the Library opens: elsewhere a query every frame would add the probe's own cost.
+  if (w.location.hash.startsWith('#/library')) w.requestAnimationFrame(watchFirstRow);
 
   const mark = performance.mark.bind(performance);
   performance.mark = (...args: Parameters<typeof performance.mark>) => {

@@ -52,15 +52,13 @@ async function stageCentre(page: Page) {
 
 /**
  * Calls `send(n)` for three seconds, keeping a few calls in flight: each waits for the browser to take
- * its event, and one at a time is slower than the frame rate, which would leave idle frames. Every
- * `phase` calls, the ones in flight finish first (Chromium merges queued wheel events into one).
+ * its event, and one at a time is slower than the frame rate, which would leave idle frames.
  */
-export async function keepSending(send: (n: number) => Promise<void>, phase = Infinity): Promise<number> {
+export async function keepSending(send: (n: number) => Promise<void>): Promise<number> {
   const pending = new Set<Promise<void>>();
   const start = Date.now();
   let n = 0;
   while (Date.now() - start < MOTION_MS) {
-    if (n % phase === 0) await Promise.all(pending);
     const p = send(n++).finally(() => pending.delete(p));
     pending.add(p);
     if (pending.size >= IN_FLIGHT) await Promise.race(pending);
@@ -82,13 +80,27 @@ export async function measurePan(page: Page): Promise<FrameStats> {
   return stats;
 }
 
-/** Wheel notches at the centre, eight in, eight out, for three seconds (a step per frame at most). */
+/**
+ * Wheel notches at the centre for three seconds, zooming in to twice the fitted scale and out to half
+ * of it, again and again (Chromium merges the notches queued in one frame into one event).
+ */
 export async function measureZoom(page: Page): Promise<FrameStats> {
   const c = await stageCentre(page);
   const probe = probeOf(page);
+  const zoom = async () => parseFloat((await page.textContent('.zoom')) ?? '100');
+  const fit = await zoom();
+  let delta = -100;
   await page.mouse.move(c.x, c.y);
   await probe.startFrames();
-  await keepSending((n) => page.mouse.wheel(0, n % 16 < 8 ? -100 : 100), 8);
+  await keepSending(async (n) => {
+    if (n % 4 === 0) {
+      void zoom().then((z) => {
+        if (z > fit * 2) delta = 100;
+        else if (z < fit / 2) delta = -100;
+      });
+    }
+    await page.mouse.wheel(0, delta);
+  });
   const stats = frameStats(await probe.stopFrames());
   await page.keyboard.press('f');
   return stats;

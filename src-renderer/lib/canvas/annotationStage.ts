@@ -42,14 +42,24 @@ const DASH: Record<BoxStyle, number[] | undefined> = {
  */
 export class AnnotationStage {
   readonly stage: Konva.Stage;
-  readonly #imageLayer = new Konva.Layer({ listening: false });
-  // Heatmaps are a few cells per stride: nearest-neighbour keeps cells crisp when zoomed. This layer
-  // and the overlay layer are hidden while empty: every shown canvas costs each frame of a pan or zoom.
-  readonly #heatLayer = new Konva.Layer({ listening: false, imageSmoothingEnabled: false, visible: false });
+  // Every canvas shown costs each frame of a pan or zoom: the image and the heatmap overlay share the
+  // boxes' canvas, and the overlay layer is hidden while empty.
   readonly #boxLayer = new Konva.Layer();
   readonly #motion = new BoxMotion(this.#boxLayer);
   readonly #overlayLayer = new Konva.Layer({ listening: false, visible: false });
-  readonly #image = new Konva.Image({ x: 0, y: 0, image: undefined });
+  readonly #image = new Konva.Image({ x: 0, y: 0, image: undefined, listening: false });
+  // Heatmaps are a few cells per stride: nearest-neighbour keeps cells crisp when zoomed.
+  readonly #overlay = new Konva.Image({
+    image: undefined,
+    listening: false,
+    visible: false,
+    sceneFunc: (context, shape) => {
+      const image = (shape as Konva.Image).image();
+      if (!image) return;
+      context._context.imageSmoothingEnabled = false; // Konva restores the context after each shape
+      context.drawImage(image, 0, 0, shape.width(), shape.height());
+    },
+  });
   readonly #transformer: Konva.Transformer;
   readonly #rects = new Map<string, Konva.Rect>();
   readonly #boxes = new Map<string, StageBox>();
@@ -62,13 +72,11 @@ export class AnnotationStage {
   #panning: { x: number; y: number } | null = null;
   #spaceDown = false;
   #label = new Konva.Label({ visible: false, listening: false });
-  #overlay: Konva.Image | null = null;
 
   constructor(container: HTMLDivElement, callbacks: StageCallbacks) {
     this.#container = container;
     this.#cb = callbacks;
     this.stage = new Konva.Stage({ container, width: container.clientWidth, height: container.clientHeight });
-    this.#imageLayer.add(this.#image);
     this.#transformer = new Konva.Transformer({
       rotateEnabled: false,
       flipEnabled: false,
@@ -80,9 +88,9 @@ export class AnnotationStage {
     });
     this.#label.add(new Konva.Tag({ fill: '#000000cc', cornerRadius: 2 }));
     this.#label.add(new Konva.Text({ text: '', fontSize: 12, padding: 3, fill: '#fff' }));
-    this.#boxLayer.add(this.#transformer);
+    this.#boxLayer.add(this.#image, this.#overlay, ...this.#motion.nodes, this.#transformer);
     this.#overlayLayer.add(this.#label);
-    this.stage.add(this.#imageLayer, this.#heatLayer, this.#boxLayer, this.#overlayLayer);
+    this.stage.add(this.#boxLayer, this.#overlayLayer);
     this.#bindEvents();
   }
 
@@ -99,7 +107,7 @@ export class AnnotationStage {
     const img = await loadImage(url);
     this.#image.image(img);
     this.#image.size({ width, height });
-    this.#imageLayer.batchDraw();
+    this.#boxLayer.batchDraw();
   }
 
   /**
@@ -107,20 +115,8 @@ export class AnnotationStage {
    * (default: the whole image); null removes it.
    */
   setOverlay(canvas: HTMLCanvasElement | null, opacity = 0.6, size = this.#imageSize): void {
-    if (!canvas) {
-      this.#overlay?.destroy();
-      this.#overlay = null;
-    } else {
-      if (!this.#overlay) {
-        this.#overlay = new Konva.Image({ image: canvas, listening: false });
-        this.#heatLayer.add(this.#overlay);
-      }
-      this.#overlay.image(canvas);
-      this.#overlay.size(size);
-      this.#overlay.opacity(opacity);
-    }
-    this.#heatLayer.visible(this.#overlay !== null);
-    this.#heatLayer.batchDraw();
+    this.#overlay.setAttrs({ image: canvas ?? undefined, visible: canvas !== null, opacity, ...size });
+    this.#boxLayer.batchDraw();
   }
 
   setTool(tool: Tool): void {

@@ -25,7 +25,11 @@ export class BoxMotion {
 
   constructor(layer: Konva.Layer) {
     this.#layer = layer;
-    layer.add(this.group, this.#standIn);
+  }
+
+  /** What to add to the layer, in this order. */
+  get nodes(): [Konva.Group, Konva.Shape] {
+    return [this.group, this.#standIn];
   }
 
   /** The view moved: draw the stand-in until it rests. */

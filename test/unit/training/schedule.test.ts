@@ -23,7 +23,7 @@ describe('learning-rate schedule (SPEC §9.1, scaled)', () => {
 describe('gradient clipping by global norm', () => {
   it('scales every gradient by maxNorm / norm when the norm is larger, and leaves small ones alone', async () => {
     await useBackend('cpu');
-    const grads = new Map([
+    const grads = new Map<string, tf.Tensor>([
       ['a', tf.tensor1d([3, 0])],
       ['b', tf.tensor2d([[0, 4]])],
     ]); // global norm 5

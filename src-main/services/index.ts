@@ -17,6 +17,7 @@ import { reviewHandlers } from './reviewService';
 import { TrainerHost } from './trainerHost';
 import { TrainingService, trainingHandlers } from './trainingService';
 import type { SpawnTrainer } from '../training/jobHost';
+import { useSqliteBinding } from '../store/database';
 import { closeCurrent, projectHandlers } from './projectService';
 import { SettingsService } from './settingsService';
 import { systemInfo, type SystemFacts } from './system';
@@ -32,6 +33,10 @@ export interface ServicesOptions extends SystemFacts {
   spawnTrainer?: SpawnTrainer;
   /** The app's resources folder (the sample project lives there). */
   resourcesDir?: string;
+  /** better-sqlite3's addon built for this runtime (`npm start` builds one for Electron); default: the package's. */
+  sqliteBinding?: string;
+  /** Hold every event payload to its schema; default: on under DW_STUDIO_CHECK_CONTRACT=1 (the tests). */
+  checkContract?: boolean;
 }
 
 export interface Services {
@@ -46,7 +51,10 @@ export interface Services {
 
 /** The composition of every use case; the same object backs the desktop app, serve mode and the tests. */
 export function createServices(options: ServicesOptions): Services {
-  const events = new EventHub();
+  if (options.sqliteBinding) useSqliteBinding(options.sqliteBinding);
+  const events = new EventHub({
+    checkPayloads: options.checkContract ?? process.env.DW_STUDIO_CHECK_CONTRACT === '1',
+  });
   const ctx = new ServiceContext(options, events);
   const trainer = new TrainerHost(options.spawnTrainer);
   const training = new TrainingService(ctx, trainer);

@@ -4,11 +4,24 @@ import { AppError, toErrorInfo, type Envelope } from '../shared/errors';
 
 export type Dispatch = (method: unknown, payload: unknown, call: CallInfo) => Promise<Envelope<unknown>>;
 
+/** `DW_STUDIO_CHECK_CONTRACT=1`: also hold every answer to its schema (the tests run with it). */
+export const CHECK_CONTRACT_ENV = 'DW_STUDIO_CHECK_CONTRACT';
+
+export interface DispatchOptions {
+  /**
+   * Validate each handler's value against the method's output schema too, and answer `internal` when
+   * it does not match: the static types cannot see a refinement (an int, a range, a pattern) that a
+   * handler breaks. Off by default in the app, where the main side is the trusted one.
+   */
+  checkOutputs?: boolean;
+}
+
 /**
  * The one place a call crosses from untrusted to trusted: the method must exist, the payload must
  * match its schema, and any failure leaves as an `ErrorInfo` value (never a thrown stack).
  */
-export function createDispatch(handlers: Handlers): Dispatch {
+export function createDispatch(handlers: Handlers, options: DispatchOptions = {}): Dispatch {
+  const checkOutputs = options.checkOutputs ?? process.env[CHECK_CONTRACT_ENV] === '1';
   return async (method, payload, call) => {
     try {
       if (!isMethodName(method)) {
@@ -19,7 +32,14 @@ export function createDispatch(handlers: Handlers): Dispatch {
         throw new AppError('invalid_request', `Invalid ${method} request: ${z.prettifyError(parsed.error)}`);
       }
       const handler = handlers[method] as (input: unknown, call: CallInfo) => unknown;
-      return { ok: true, value: await handler(parsed.data, call) };
+      const value = await handler(parsed.data, call);
+      if (checkOutputs) {
+        const out = methods[method].output.safeParse(value);
+        if (!out.success) {
+          throw new Error(`${method} answered outside its contract: ${z.prettifyError(out.error)}`);
+        }
+      }
+      return { ok: true, value };
     } catch (e) {
       const error = toErrorInfo(e);
       if (error.code === 'internal') console.error(`${String(method)} failed:`, e);

@@ -1,5 +1,11 @@
-import { describe, expect, it } from 'vitest';
-import { epochOrder, flipAt, prng } from '../../../src-main/training/pipeline';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PIXEL_MEAN, PIXEL_STD } from '../../../src-main/imaging/letterbox';
+import { BatchStream, epochOrder, flipAt, loadSample, prng } from '../../../src-main/training/pipeline';
+import type { SnapshotImage } from '../../../src-main/training/protocol';
 
 describe('training data order', () => {
   it('is a seeded permutation, the same on every call (resumable)', () => {
@@ -25,5 +31,101 @@ describe('training data order', () => {
       expect(v).toBeGreaterThanOrEqual(0);
       expect(v).toBeLessThan(1);
     }
+  });
+});
+
+// A 40 × 20 image, red on the left half and blue on the right: where every pixel lands is known.
+async function halves(dir: string, name: string, orientation?: number): Promise<string> {
+  const raw = Buffer.alloc(40 * 20 * 3);
+  for (let y = 0; y < 20; y++) {
+    for (let x = 0; x < 40; x++) raw.set(x < 20 ? [255, 0, 0] : [0, 0, 255], (y * 40 + x) * 3);
+  }
+  const file = path.join(dir, name);
+  let img = sharp(raw, { raw: { width: 40, height: 20, channels: 3 } }).png();
+  if (orientation) img = img.withMetadata({ orientation });
+  await img.toFile(file);
+  return file;
+}
+
+const normalised = (rgb: [number, number, number]) => rgb.map((v, c) => (v - PIXEL_MEAN[c]!) / PIXEL_STD[c]!);
+const pixel = (data: Float32Array, size: number, x: number, y: number) =>
+  Array.from(data.subarray((y * size + x) * 3, (y * size + x) * 3 + 3));
+
+describe('training samples', () => {
+  let dir: string;
+  let file: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'dws-pipeline-'));
+    file = await halves(dir, 'halves.png');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const image = (p: string, id = 1): SnapshotImage => ({
+    id,
+    path: p,
+    width: 40,
+    height: 20,
+    boxes: [[2, 4, 10, 6]],
+    labels: [0],
+  });
+
+  it('letterboxes into the top-left keeping the aspect ratio, normalised, with zero padding', async () => {
+    const s = await loadSample(image(file), 32, false);
+    expect(s.lb).toMatchObject({ width: 32, height: 16, scaleX: 0.8, scaleY: 0.8 });
+    expect(s.data).toHaveLength(32 * 32 * 3);
+    pixel(s.data, 32, 2, 2).forEach((v, c) => expect(v).toBeCloseTo(normalised([255, 0, 0])[c]!, 4));
+    pixel(s.data, 32, 29, 2).forEach((v, c) => expect(v).toBeCloseTo(normalised([0, 0, 255])[c]!, 4));
+    expect(s.data.subarray(16 * 32 * 3).every((v) => v === 0)).toBe(true); // rows below the image
+    expect(Array.from(s.boxesXYXY)).toEqual([1.6, 3.2, 9.6, 8].map(Math.fround));
+    expect(Array.from(s.labels)).toEqual([0]);
+  });
+
+  it('mirrors pixels and boxes together', async () => {
+    const s = await loadSample(image(file), 32, true);
+    pixel(s.data, 32, 2, 2).forEach((v, c) => expect(v).toBeCloseTo(normalised([0, 0, 255])[c]!, 4));
+    pixel(s.data, 32, 29, 2).forEach((v, c) => expect(v).toBeCloseTo(normalised([255, 0, 0])[c]!, 4));
+    expect(Array.from(s.boxesXYXY)).toEqual([32 - 9.6, 3.2, 32 - 1.6, 8].map(Math.fround));
+  });
+
+  it('turns an image upright by its EXIF orientation before resizing, as its labels are', async () => {
+    const rotated = await halves(dir, 'rotated.png', 6); // stored 40 × 20, shown 20 × 40
+    const s = await loadSample({ ...image(rotated), width: 20, height: 40 }, 32, false);
+    expect(s.lb).toMatchObject({ width: 16, height: 32 });
+    // Orientation 6 turns the stored image 90° clockwise: its red left half ends on top.
+    pixel(s.data, 32, 8, 2).forEach((v, c) => expect(v).toBeCloseTo(normalised([255, 0, 0])[c]!, 4));
+    pixel(s.data, 32, 8, 29).forEach((v, c) => expect(v).toBeCloseTo(normalised([0, 0, 255])[c]!, 4));
+    expect(
+      s.data
+        .subarray(0, 3 * 32)
+        .subarray(16 * 3)
+        .every((v) => v === 0),
+    ).toBe(true); // right padding
+  });
+
+  it('batches whole steps in the seeded order, and a stream started at step k gives step k', async () => {
+    const images = [1, 2, 3].map((id) => image(file, id));
+    const opts = { size: 32, batchSize: 2, seed: 5, flip: true };
+    const stream = new BatchStream(images, opts);
+    expect(stream.stepsPerEpoch).toBe(1); // the last partial batch of an epoch is dropped
+    const batches = [await stream.next(), await stream.next(), await stream.next()];
+    batches.forEach((b, step) => {
+      const order = epochOrder(3, 5, step);
+      expect(b.imageIds).toEqual([order[0]! + 1, order[1]! + 1]);
+      expect(b.images).toHaveLength(2 * 32 * 32 * 3);
+      expect(b.targets).toHaveLength(2);
+      b.targets.forEach((t, k) => {
+        const flipped = flipAt(5, step * 2 + k);
+        expect(t.boxesXYXY[0]).toBeCloseTo(flipped ? 22.4 : 1.6, 5);
+      });
+    });
+    const resumed = await new BatchStream(images, opts, 2).next();
+    expect(resumed.imageIds).toEqual(batches[2]!.imageIds);
+    expect(resumed.images).toEqual(batches[2]!.images);
+  });
+
+  it('refuses an empty training split', () => {
+    expect(() => new BatchStream([], { size: 32, batchSize: 2, seed: 0, flip: false })).toThrow(
+      'The training split has no images',
+    );
   });
 });

@@ -1,6 +1,6 @@
 // The desktop composition root: Electron's windows, menu, protocols and IPC around the same services
 // that serve mode and the CLI use. Everything testable lives below services/; this file stays thin.
-import { app, ipcMain, Menu, session, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
+import { app, ipcMain, Menu, session, type BrowserWindow } from 'electron';
 import path from 'node:path';
 import { createServices } from '../services';
 import { createDispatch } from '../transport/dispatch';
@@ -9,7 +9,7 @@ import { pickPath } from './dialogs';
 import { buildMenu } from './menu';
 import { handleProtocols, registerSchemes } from './protocols';
 import { utilityTrainer } from './utilityTrainer';
-import { createMainWindow, RENDERER_ORIGIN } from './window';
+import { createMainWindow, trustedSender } from './window';
 
 // Bundled to dist/main/app.cjs; the renderer build sits beside it in dist/renderer.
 const DIST = path.resolve(__dirname, '..');
@@ -20,14 +20,6 @@ if (!app.requestSingleInstanceLock()) app.quit();
 
 let mainWindow: BrowserWindow | null = null;
 
-function isTrustedSender(event: IpcMainInvokeEvent): boolean {
-  return (
-    mainWindow !== null &&
-    event.sender === mainWindow.webContents &&
-    (event.senderFrame?.url.startsWith(`${RENDERER_ORIGIN}/`) ?? false)
-  );
-}
-
 void app.whenReady().then(() => {
   const services = createServices({
     appVersion: app.getVersion(),
@@ -37,9 +29,16 @@ void app.whenReady().then(() => {
     spawnTrainer: utilityTrainer(path.join(DIST, 'main', 'trainer.cjs')),
     // Packaged, the sample sits outside the asar archive (electron-builder extraResources).
     resourcesDir: app.isPackaged ? process.resourcesPath : path.join(app.getAppPath(), 'resources'),
+    // `npm start` passes better-sqlite3's addon built for Electron (node_modules holds Node's build);
+    // a packaged app's own copy was rebuilt for Electron by electron-builder.
+    sqliteBinding: app.isPackaged ? undefined : process.env.DWS_SQLITE_BINDING || undefined,
   });
   handleProtocols(session.defaultSession, services, path.join(DIST, 'renderer'));
-  registerIpc(ipcMain, createDispatch(services.handlers), isTrustedSender);
+  registerIpc(
+    ipcMain,
+    createDispatch(services.handlers),
+    trustedSender(() => mainWindow),
+  );
   forwardEvents(services.events, () => mainWindow?.webContents ?? null);
   Menu.setApplicationMenu(buildMenu(services.events, () => mainWindow));
 

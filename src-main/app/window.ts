@@ -1,4 +1,4 @@
-import { BrowserWindow, shell, type WebContents } from 'electron';
+import { BrowserWindow, shell, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { APP_SCHEME } from '../shared/bridge';
 
 export const RENDERER_ORIGIN = `${APP_SCHEME}://renderer`;
@@ -25,6 +25,18 @@ export function createMainWindow(preloadPath: string): BrowserWindow {
   win.once('ready-to-show', () => win.show());
   void win.loadURL(`${RENDERER_ORIGIN}/index.html`);
   return win;
+}
+
+/** The IPC sender check: a call counts only from the main window, from a page of the renderer's origin. */
+export function trustedSender(window: () => BrowserWindow | null): (event: IpcMainInvokeEvent) => boolean {
+  return (event) => {
+    const win = window();
+    return (
+      win !== null &&
+      event.sender === win.webContents &&
+      (event.senderFrame?.url.startsWith(`${RENDERER_ORIGIN}/`) ?? false)
+    );
+  };
 }
 
 /** No navigation away from the app, no new windows; http(s) links open in the user's browser. */

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { AppError } from '../shared/errors';
 import { assertNotNewer, migrate } from './migrations';
 
@@ -7,6 +8,33 @@ import { assertNotNewer, migrate } from './migrations';
 export const APPLICATION_ID = 0x44575331;
 
 export type OpenMode = 'create' | 'open';
+
+/** better-sqlite3's native addon to load instead of the package's own build; undefined: its own. */
+let binding: { file: string; loaded: boolean } | undefined;
+
+/**
+ * Loads better-sqlite3's addon from `file` for every database opened from now on. `npm start` builds
+ * one for Electron's ABI beside node_modules, whose own build is Node's (tests, CLI); packaged apps are
+ * rebuilt for Electron by electron-builder and pass nothing. `undefined` restores the package's build.
+ */
+export function useSqliteBinding(file: string | undefined): void {
+  binding = file === undefined ? undefined : { file: path.resolve(file), loaded: false };
+}
+
+/** The constructor options that pick the addon; a file that will not load is an AppError naming it. */
+function bindingOptions(): Database.Options {
+  if (!binding) return {};
+  if (!binding.loaded) {
+    try {
+      new Database(':memory:', { nativeBinding: binding.file }).close();
+    } catch (e) {
+      const reason = (e as Error).message.split('\n')[0];
+      throw new AppError('internal', `Cannot load the SQLite addon ${binding.file}: ${reason}`, { cause: e });
+    }
+    binding.loaded = true;
+  }
+  return { nativeBinding: binding.file };
+}
 
 /**
  * Opens (or creates) a project database with the pragmas every connection needs, and migrates it.
@@ -17,9 +45,10 @@ export function openDatabase(file: string, mode: OpenMode): Database.Database {
   if (mode === 'create' && existsSync(file)) {
     throw new AppError('conflict', `A file already exists at ${file}`);
   }
+  const native = bindingOptions();
   let db: Database.Database;
   try {
-    db = new Database(file, { fileMustExist: mode === 'open' });
+    db = new Database(file, { ...native, fileMustExist: mode === 'open' });
   } catch (e) {
     throw new AppError('io_error', `Cannot open ${file}: ${(e as Error).message}`, { cause: e });
   }

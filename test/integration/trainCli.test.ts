@@ -69,6 +69,43 @@ describe('dw-studio train / eval / predict', () => {
     expect(run!.steps[0]).toBe(1);
     expect(run!.steps.at(-1)).toBe(6);
     expect(query('SELECT id, run_id AS runId FROM models')).toEqual([{ id: 1, runId: 1 }]);
+
+    // The run's record: its configuration, the frozen dataset's hash, the backend, timings and metrics.
+    const [row] = query<Record<string, string | null>>(
+      'SELECT config, snapshot_hash, backend, started_at, finished_at, summary FROM runs WHERE id = 1',
+    );
+    expect(JSON.parse(row!.config!)).toMatchObject({ assigner: 'dw', size: 64, batchSize: 1, maxSteps: 6 });
+    expect(row!.snapshot_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(row!.backend).toMatch(/^(tensorflow-gpu|tensorflow|wasm|cpu)$/);
+    const started = Date.parse(row!.started_at!);
+    expect(Date.parse(row!.finished_at!)).toBeGreaterThanOrEqual(started);
+    expect(JSON.parse(row!.summary!)).toMatchObject({
+      backend: row!.backend,
+      device: expect.any(String),
+      trainImages: 7,
+      valImages: 1,
+      steps: 6,
+      durationSec: expect.any(Number),
+      AP: expect.any(Number),
+    });
+    const metrics = query<{ step: number; metrics: string }>(
+      'SELECT step, metrics FROM run_metrics WHERE run_id = 1 ORDER BY step',
+    );
+    const steps = metrics.map(
+      (m) => JSON.parse(m.metrics) as { type: string; metrics?: object; summary?: object },
+    );
+    // Loss terms are averaged over reporting windows: the first step, increasing, the last.
+    const reported = steps.filter((m) => m.type === 'step').map((m) => (m.metrics as { step: number }).step);
+    expect(reported[0]).toBe(1);
+    expect(reported.at(-1)).toBe(6);
+    expect(reported.every((st, k) => k === 0 || st > reported[k - 1]!)).toBe(true);
+    expect(steps[0]!.metrics).toMatchObject({
+      lr: expect.any(Number),
+      losses: { clsPos: expect.any(Number), loc: expect.any(Number), clsNeg: expect.any(Number) },
+    });
+    expect(steps.filter((m) => m.type === 'eval')).toEqual([
+      { type: 'eval', summary: expect.objectContaining({ step: 6, AP: expect.any(Number) }) },
+    ]);
   });
 
   it('eval prints the 12 COCO numbers and per-class AP, and the same as JSON', () => {

@@ -12,7 +12,13 @@ export const BoxSource = z.enum(['manual', 'model']);
 export type BoxSource = z.infer<typeof BoxSource>;
 
 const Id = z.number().int().positive();
-const AbsPath = z.string().min(1).max(4096);
+/** A path on the main side's machine: absolute (POSIX `/…`, Windows `C:\…` or `\\server\…`), never relative
+ * to wherever the app or server happened to start. */
+const AbsPath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .regex(/^(\/|[A-Za-z]:[\\/]|\\\\)/, 'an absolute path (a full path from the root of the disk)');
 const Color = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'a color is #rrggbb');
 const Hotkey = z
   .string()

@@ -19,4 +19,32 @@ describe('API contract', () => {
     const missing: Handlers = {};
     expect(missing).toEqual({});
   });
+
+  it('takes only absolute paths for files and folders of the main side', () => {
+    const open = methods['project.open'].input;
+    for (const ok of [
+      '/home/me/cells.dwproj',
+      'C:\\data\\cells.dwproj',
+      'D:/cells.dwproj',
+      '\\\\nas\\share\\c.dwproj',
+    ]) {
+      expect(open.safeParse({ path: ok }).success, ok).toBe(true);
+    }
+    for (const bad of [
+      'cells.dwproj',
+      './cells.dwproj',
+      '../x.dwproj',
+      '~/cells.dwproj',
+      'C:cells.dwproj',
+      '',
+    ]) {
+      expect(open.safeParse({ path: bad }).success, bad).toBe(false);
+    }
+    const r = methods['images.add'].input.safeParse({ paths: ['/ok', 'relative/dir'] });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]).toMatchObject({
+      path: ['paths', 1],
+      message: expect.stringContaining('absolute'),
+    });
+  });
 });

@@ -7,6 +7,7 @@ import type { Box } from '../shared/api/project';
 import type { PredictionRow } from '../store/training';
 import type { ServiceContext } from './context';
 import { resolveModel } from './modelFiles';
+import { uncertaintyOf } from './predictionStore';
 import type { ProjectSession } from './session';
 
 const xywh = (b: { x: number; y: number; w: number; h: number }) => [b.x, b.y, b.w, b.h] as const;
@@ -90,7 +91,10 @@ export function reviewHandlers(
         if (list) list.push(p);
         else preds.set(p.imageId, [p]);
       }
-      const uncertainty = session.store.training.uncertainties();
+      // This model's own uncertainty per image (the stored column is the newest model's, for the Library).
+      const uncertainty = new Map(
+        images.map((im) => [im.id, uncertaintyOf((preds.get(im.id) ?? []).map((p) => p.score))]),
+      );
       const rows: ReviewRow[] = images.map((im) => {
         const labels = im.status === 'unlabeled' ? [] : (byImage.get(im.id) ?? []);
         const m = matchOne(labels, preds.get(im.id) ?? [], scoreThreshold);

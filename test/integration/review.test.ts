@@ -67,6 +67,7 @@ beforeEach(async () => {
       // image 2: nothing found; image 3 (unlabeled): one box
       { imageId: ids[2]!, classId: classB, x: 300, y: 100, w: 40, h: 40, score: 0.6 },
     ]);
+    // The Library's column (the newest model's): Review must not use it for this model's order.
     t.setUncertainty(
       new Map([
         [ids[0]!, 0.2],
@@ -97,7 +98,11 @@ describe('review', () => {
     const order = async (sort: 'errors' | 'uncertainty' | 'name') =>
       (await h.call('review.images', { modelId, sort })).items.map((r) => r.imageId);
     expect(await order('errors')).toEqual([ids[0], ids[1], ids[2]]); // 2 errors, then 1 and 1 by name
-    expect(await order('uncertainty')).toEqual([ids[1], ids[2], ids[0]]);
+    // This model's mean binary entropy of its scores ≥ 0.1: image 3 {0.6} 0.971 bits, image 1
+    // {0.9, 0.8, 0.2} 0.638, image 2 (nothing found) 0.
+    expect(await order('uncertainty')).toEqual([ids[2], ids[0], ids[1]]);
+    const rows = (await h.call('review.images', { modelId, sort: 'name' })).items;
+    expect(rows.map((r) => r.uncertainty)).toEqual([expect.closeTo(0.6376, 4), 0, expect.closeTo(0.971, 3)]);
     expect(await order('name')).toEqual(ids);
     const page = await h.call('review.images', { modelId, sort: 'name', offset: 1, limit: 1 });
     expect(page).toMatchObject({ total: 3, items: [{ imageId: ids[1] }] });

@@ -13,6 +13,7 @@ import {
   type TrainPlan,
 } from '../shared/api/training';
 import { listCheckpoints } from '../training/checkpointFiles';
+import { isOutOfMemory } from '../training/outOfMemory';
 import { openProject, plural, startSession, type CliSession } from './projectSession';
 import { formatDuration, TrainProgress } from './trainProgress';
 
@@ -134,7 +135,7 @@ export async function trainCommand(project: string, opts: TrainCommandOptions): 
     const end = await ended(run.id);
     progress.stop();
     const final = (await session.call('runs.list', {})).find((r) => r.id === run.id) ?? run;
-    if (end.state === 'failed') throw new Error(`Run ${run.id} failed: ${end.message ?? 'no reason given'}`);
+    if (end.state === 'failed') throw new Error(failureLine(info.path, run.id, end.message));
     if (end.state === 'cancelled') {
       const step = lastCheckpointStep(info.path, run.id);
       console.log(
@@ -348,6 +349,23 @@ function printResult(run: RunInfo): void {
       ? 'AP not measured (no validation images)'
       : `AP ${run.AP.toFixed(3)} · AP50 ${run.AP50.toFixed(3)} on ${plural(run.valImages, 'validation image')}`;
   console.log(`${ap} · model ${run.modelId ?? '—'}`);
+}
+
+/**
+ * A failed run in one line: why, then what to do. A crash or a kill leaves the last checkpoint, which
+ * --resume continues from; an out-of-memory would come back with the same settings, so it needs a new
+ * run with smaller ones.
+ */
+export function failureLine(projectFile: string, runId: number, reason: string | null): string {
+  let why = (reason ?? 'no reason given').replace(/\s*\n\s*/g, ' ').trim();
+  if (!/[.!?]$/.test(why)) why += '.';
+  const step = lastCheckpointStep(projectFile, runId);
+  const next = isOutOfMemory(why)
+    ? 'Set them with --size, --batch and --preset.'
+    : step === null
+      ? `It stopped before its first checkpoint; start a new run with: dw-studio train ${quote(projectFile)}`
+      : `Its checkpoint at step ${step} is saved; resume with: dw-studio train ${quote(projectFile)} --resume ${runId}`;
+  return `Run ${runId} failed: ${why} ${next}`;
 }
 
 /** The step of the run's latest complete checkpoint, or null when it has none. */

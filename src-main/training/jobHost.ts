@@ -4,6 +4,7 @@
 // and CLI modes, Electron's utilityProcess on the desktop), so this logic is the same everywhere.
 import type { ComputeReport } from '../shared/api/system';
 import { AppError } from '../shared/errors';
+import { isOutOfMemory, outOfMemoryReason } from './outOfMemory';
 import { FromTrainer, type JobSpec, type ToTrainer } from './protocol';
 
 export interface TrainerProcess {
@@ -31,7 +32,9 @@ export interface JobHandle {
 }
 
 interface Running {
-  jobId: string;
+  job: JobSpec;
+  /** The process the job was sent to, once it was. */
+  proc?: TrainerProcess;
   onEvent: (e: JobEvent) => void;
   resolve: (o: JobOutcome) => void;
   reject: (e: Error) => void;
@@ -80,11 +83,13 @@ export class JobHost {
       resolve = res;
       reject = rej;
     });
-    const running: Running = { jobId: job.jobId, onEvent, resolve, reject };
+    const running: Running = { job, onEvent, resolve, reject };
     this.#running = running;
     this.#start()
       .then(() => {
-        if (this.#running === running) this.#proc!.send({ type: 'run', job });
+        if (this.#running !== running) return;
+        running.proc = this.#proc!;
+        running.proc.send({ type: 'run', job });
       })
       .catch((e: unknown) => this.#finish(running, e instanceof Error ? e : new Error(String(e))));
     return {
@@ -96,7 +101,7 @@ export class JobHost {
         // A job stuck in a long native call cannot hear the cancel: stop the process after a grace period.
         running.cancelTimer = setTimeout(() => {
           if (this.#running === running) {
-            this.#proc?.kill();
+            if (running.proc) this.#discard(running.proc);
             this.#finish(running, null, { cancelled: true, result: null });
           }
         }, CANCEL_GRACE_MS);
@@ -141,25 +146,53 @@ export class JobHost {
           resolve(msg.compute);
         } else if (msg.type === 'log') {
           this.#onLog(msg.level, msg.message);
-        } else if (this.#running && 'jobId' in msg && msg.jobId === this.#running.jobId) {
+        } else if (this.#running && 'jobId' in msg && msg.jobId === this.#running.job.jobId) {
           const running = this.#running;
-          if (msg.type === 'done')
+          if (msg.type === 'done') {
             this.#finish(running, null, { cancelled: msg.cancelled, result: msg.result });
-          else if (msg.type === 'failed') this.#finish(running, new Error(msg.message));
-          else running.onEvent(msg);
+          } else if (msg.type === 'failed' && (msg.outOfMemory || isOutOfMemory(msg.message))) {
+            this.#finish(running, new Error(outOfMemoryReason(this.#lastCompute, running.job, msg.message)));
+            // What an out-of-memory leaves behind is not to be trusted (WebAssembly's heap never shrinks,
+            // and after a failed allocation a kernel may have written over address 0): the next job
+            // gets a fresh process.
+            this.#discard(proc);
+          } else if (msg.type === 'failed') {
+            this.#finish(running, new Error(msg.message));
+          } else {
+            running.onEvent(msg);
+          }
         }
       });
       proc.onExit(({ code, signal }) => {
-        const reason = crashReason(code, signal, proc.stderrTail());
-        this.#proc = null;
-        this.#ready = null;
+        const running = this.#running?.proc === proc ? this.#running : null;
+        // The job it died on: the one sent to it, or the one waiting for it to start.
+        const job = running?.job ?? (this.#proc === proc && !this.#running?.proc ? this.#running?.job : null);
+        const reason = crashReason(code, signal, proc.stderrTail(), {
+          compute: this.#lastCompute,
+          job: job ?? null,
+        });
+        // A process already discarded (after an out-of-memory, a cancel that timed out) has been
+        // replaced, or will be on the next job: its exit concerns nobody.
+        if (this.#proc === proc) {
+          this.#proc = null;
+          this.#ready = null;
+        }
         reject(new Error(reason));
-        if (this.#running) this.#finish(this.#running, new Error(reason));
+        if (running) this.#finish(running, new Error(reason));
       });
     });
     // Nobody may be waiting on a failed start (e.g. a crash between jobs); keep it from going unhandled.
     this.#ready.catch(() => {});
     return this.#ready;
+  }
+
+  /** Stops a process and forgets it at once, so that the next job starts a fresh one. */
+  #discard(proc: TrainerProcess): void {
+    if (this.#proc === proc) {
+      this.#proc = null;
+      this.#ready = null;
+    }
+    proc.kill();
   }
 
   #finish(running: Running, error: Error | null, outcome?: JobOutcome): void {
@@ -172,18 +205,25 @@ export class JobHost {
 }
 
 /** A plain-words reason for a trainer that died, from its exit and the end of its stderr. */
-export function crashReason(code: number | null, signal: string | null, stderr: string): string {
-  const oom =
-    /heap out of memory|Allocation failed|OOM when allocating|out of memory|ResourceExhausted|std::bad_alloc/i.test(
-      stderr,
-    );
-  if (oom) {
-    return 'The trainer ran out of memory. Try a smaller input size, a smaller batch, or the small preset.';
-  }
+export function crashReason(
+  code: number | null,
+  signal: string | null,
+  stderr: string,
+  context: { compute?: ComputeReport | null; job?: JobSpec | null } = {},
+): string {
+  const lines = stderr.trim().split('\n').filter(Boolean);
+  const oomLine = lines.findLast((line) => isOutOfMemory(line));
+  if (oomLine !== undefined) return outOfMemoryReason(context.compute ?? null, context.job ?? null, oomLine);
   if (signal === 'SIGKILL') {
-    return 'The trainer was killed (SIGKILL) — often the system running out of memory. Try a smaller input size or batch.';
+    // Without a word on stderr: another program, or the system's out-of-memory killer.
+    return (
+      'The trainer process was killed (SIGKILL): by another program, or by the system when memory ran out' +
+      (context.job?.kind === 'train'
+        ? ', in which case a smaller input size, batch size or network preset helps.'
+        : '.')
+    );
   }
-  const lastLine = stderr.trim().split('\n').filter(Boolean).pop();
+  const lastLine = lines.pop();
   const how = signal ? `signal ${signal}` : `exit code ${code}`;
   return `The trainer stopped unexpectedly (${how})${lastLine ? `: ${lastLine.slice(0, 300)}` : ''}.`;
 }

@@ -3,6 +3,7 @@
 // the project database: the main process is its only writer.
 import { selectCompute } from '../compute/activate';
 import { evaluateJob, inspectJob, predictJob, readSnapshot, type JobIo } from './jobs';
+import { errorText, isOutOfMemory } from './outOfMemory';
 import { ToTrainer, type FromTrainer, type JobSpec } from './protocol';
 import { train } from './trainLoop';
 
@@ -51,12 +52,6 @@ async function runJob(job: JobSpec): Promise<unknown> {
   }
 }
 
-function isOutOfMemory(message: string): boolean {
-  return /out of memory|OOM|Aborted\(\)|Cannot enlarge memory|Array buffer allocation failed|RangeError: .*memory/i.test(
-    message,
-  );
-}
-
 // Forked by the CLI or serve mode: a parent killed without a word (SIGKILL, a crash) closes the IPC
 // channel, and nobody is left to read our results: stop rather than train on as an orphan. A
 // checkpoint half written is ignored on resume (its manifest is written last).
@@ -92,7 +87,8 @@ async function main(): Promise<void> {
         send({ type: 'done', jobId: job.jobId, cancelled: wasCancelled, result });
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
-        send({ type: 'failed', jobId: job.jobId, message, outOfMemory: isOutOfMemory(message) });
+        // Judged with the class name too (RangeError, WebAssembly's RuntimeError): the main side words it.
+        send({ type: 'failed', jobId: job.jobId, message, outOfMemory: isOutOfMemory(errorText(e)) });
       } finally {
         cancelled.delete(job.jobId);
       }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFixture, startServices } from './support/harness';
+import { copyFixture, snapshot, startServices } from './support/harness';
 import {
   builtCliWithTrainer,
   checkpointSteps,
@@ -15,10 +15,12 @@ import {
   TINY,
   waitForExit,
   waitUntil,
+  within,
 } from './support/trainCli';
 
-// A training run stopped the hard way (SIGKILL of the command, as a crash or `kill -9` does) and the
-// polite way (Ctrl-C), then resumed: what is lost, what the database says, and where training goes on.
+// A training run stopped the hard way (SIGKILL of the command, or of its trainer process, as a crash,
+// the system's out-of-memory killer or `kill -9` does) and the polite way (Ctrl-C), then resumed: what
+// is lost, what the database says, and where training goes on.
 let bin = '';
 let tmp = '';
 let data = '';
@@ -132,6 +134,84 @@ describe('a training run that is stopped', () => {
     expect(after.at(-1)).toBe(total);
     console.info(
       `SIGKILL at step ${lastBeforeKill}, last checkpoint at step ${checkpoint}: ${lost} step(s) lost; ` +
+        `resumed at step ${after[0]}, finished at ${after.at(-1)}`,
+    );
+  });
+
+  it('trainer killed (SIGKILL): the command fails in one line saying so and how to resume, the run is recorded failed, the database is sound, and --resume loses only the steps since the last checkpoint', async () => {
+    const project = await newProject('trainer-killed');
+    const { sequence: _ids, ...labels } = snapshot(project);
+    const total = 20;
+    const every = 4;
+    const train = startCli(bin, home(), [
+      'train',
+      project,
+      ...TINY,
+      '--steps',
+      String(total),
+      '--checkpoint-every',
+      String(every),
+    ]);
+    await waitUntil(
+      train.proc,
+      () => {
+        const p = progress(project);
+        return p.checkpoint !== null && p.last >= p.checkpoint + 2;
+      },
+      'a checkpoint and two more steps',
+    );
+    // The trainer alone dies, as when the system's out-of-memory killer picks it; the command lives on.
+    const trainers = childPids(train.proc.pid!);
+    expect(trainers).toHaveLength(1);
+    process.kill(trainers[0]!, 'SIGKILL');
+    expect(await waitForExit(trainers[0]!, 5000)).toBe(true);
+
+    // The command notices, records the run and exits; it does not hang waiting for a dead trainer.
+    const r = await within(train.exited, 20_000, 'the command to exit after its trainer was killed');
+    const checkpoint = checkpointSteps(project, 1).at(-1)!;
+    expect(checkpoint % every).toBe(0);
+    const reason =
+      'The trainer process was killed (SIGKILL): by another program, or by the system when memory ran out, ' +
+      'in which case a smaller input size, batch size or network preset helps.';
+    expect(r.signal).toBeNull();
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('dw-studio:'))).toEqual([
+      `dw-studio: Run 1 failed: ${reason} Its checkpoint at step ${checkpoint} is saved; resume with: ` +
+        `dw-studio train ${project} --resume 1`,
+    ]);
+    expect(r.stdout).not.toContain('finished');
+
+    // Recorded as failed, with that reason, at once (no reopen needed); nothing the user made is touched.
+    const { last: lastBeforeKill } = progress(project);
+    expect(readRuns(project)[0]).toMatchObject({ id: 1, status: 'failed', error: reason });
+    const db = new Database(project, { readonly: true, fileMustExist: true });
+    try {
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(db.pragma('foreign_key_check')).toEqual([]);
+    } finally {
+      db.close();
+    }
+    const { sequence: _after, ...labelsAfter } = snapshot(project);
+    expect(labelsAfter).toEqual(labels);
+    const lost = Math.max(0, lastBeforeKill - checkpoint);
+    expect(lost).toBeLessThanOrEqual(every);
+
+    const resumed = runCli(bin, home(), ['train', project, '--resume']);
+    expect(resumed.stderr).not.toContain('dw-studio:');
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain(
+      `Resuming run 1 (failed: ${reason}) from its checkpoint at step ${checkpoint}.`,
+    );
+    const [run] = readRuns(project);
+    expect(run).toMatchObject({ status: 'done', error: null });
+    const before = run!.steps.filter((s) => s <= checkpoint);
+    const after = run!.steps.filter((s) => s > checkpoint);
+    expect(run!.steps).toEqual([...before, ...after]);
+    expect(new Set(run!.steps).size).toBe(run!.steps.length);
+    expect(after[0]).toBe(checkpoint + 1);
+    expect(after.at(-1)).toBe(total);
+    console.info(
+      `trainer SIGKILL at step ${lastBeforeKill}, last checkpoint at step ${checkpoint}: ${lost} step(s) lost; ` +
         `resumed at step ${after[0]}, finished at ${after.at(-1)}`,
     );
   });

@@ -11,6 +11,7 @@ import type {
   MethodOutput,
 } from '../../../src-main/shared/contract';
 import type { ErrorCode } from '../../../src-main/shared/errors';
+import type { SpawnTrainer } from '../../../src-main/training/jobHost';
 import { createDispatch } from '../../../src-main/transport/dispatch';
 
 export const FIXTURES = path.resolve(__dirname, '../../fixtures/datasets');
@@ -35,12 +36,14 @@ export interface Harness {
   dispose(): Promise<void>;
 }
 
-export function startServices(): Harness {
+/** The app's services in this process; `spawnTrainer` gives them a trainer process (none by default). */
+export function startServices(opts: { spawnTrainer?: SpawnTrainer } = {}): Harness {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'dws-it-'));
   const services = createServices({
     appVersion: '0.0.0-test',
     mode: 'serve',
     userDataDir: path.join(dir, 'user'),
+    ...(opts.spawnTrainer ? { spawnTrainer: opts.spawnTrainer } : {}),
   });
   const dispatch = createDispatch(services.handlers);
   const events: Harness['events'] = [];

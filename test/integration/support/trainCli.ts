@@ -99,6 +99,22 @@ export async function waitUntil(proc: ChildProcess, ready: () => boolean, what: 
   }
 }
 
+/** `promise`, or a failure naming `what` after `timeoutMs` (a command that hangs fails the test, not its timeout). */
+export async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The trainer processes a command forked (Linux /proc). */
 export function childPids(pid: number): number[] {
   const file = `/proc/${pid}/task/${pid}/children`;

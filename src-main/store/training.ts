@@ -230,7 +230,7 @@ export class TrainingRepo {
     ).map((r) => r.id);
   }
 
-  resolvePredictions(ids: readonly number[], state: 'accepted' | 'rejected'): void {
+  resolvePredictions(ids: readonly number[], state: 'accepted' | 'rejected' | 'pending'): void {
     const stmt = this.#db.prepare('UPDATE predictions SET state = ? WHERE id = ?');
     this.#db.transaction(() => {
       for (const id of ids) stmt.run(state, id);

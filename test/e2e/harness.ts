@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const ARTIFACTS = path.join(ROOT, 'test-results');
@@ -98,4 +99,28 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path: file });
   return file;
+}
+
+/**
+ * From the start screen, as a user does it: create a project file, add a folder of images (waiting for
+ * `imageCount` of them in the Library) and add the classes, in that order (hotkeys 1, 2, …).
+ */
+export async function createProjectFromFolder(
+  page: Page,
+  opts: { projectFile: string; imagesDir: string; imageCount: number; classes: readonly string[] },
+): Promise<void> {
+  await page.fill('[data-testid=create-project] input', opts.projectFile);
+  await page.click('[data-testid=create-project] button');
+  await page.waitForSelector('[data-testid=view-library]');
+  await page.click('[data-testid=toggle-add]');
+  await page.fill('[data-testid=add-folder] input', opts.imagesDir);
+  await page.click('[data-testid=add-folder] button');
+  await expect.poll(() => page.textContent('[data-testid=image-total]')).toBe(`${opts.imageCount} images`);
+  await page.click('[data-testid=toggle-classes]');
+  for (const name of opts.classes) {
+    await page.fill('[data-testid=new-class-name]', name);
+    await page.click('[data-testid=add-class]');
+    await page.waitForSelector(`[data-class-row="${name}"]`);
+  }
+  await page.click('[data-testid=toggle-classes]');
 }

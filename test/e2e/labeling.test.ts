@@ -4,7 +4,15 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, ROOT, screenshot, startServe, watchErrors, type ServeProcess } from './harness';
+import {
+  createProjectFromFolder,
+  launchBrowser,
+  ROOT,
+  screenshot,
+  startServe,
+  watchErrors,
+  type ServeProcess,
+} from './harness';
 
 let serve: ServeProcess;
 let browser: Browser;
@@ -71,20 +79,7 @@ describe('labeling in Chromium (serve mode, real project file)', () => {
     await page.goto(serve.url);
     await page.waitForSelector('[data-testid=start-screen]');
     await screenshot(page, 'start-screen');
-    await page.fill('[data-testid=create-project] input', projectFile);
-    await page.click('[data-testid=create-project] button');
-    await page.waitForSelector('[data-testid=view-library]');
-    await page.click('[data-testid=toggle-add]');
-    await page.fill('[data-testid=add-folder] input', imagesDir);
-    await page.click('[data-testid=add-folder] button');
-    await expect.poll(() => page.textContent('[data-testid=image-total]')).toBe('8 images');
-    await page.click('[data-testid=toggle-classes]');
-    for (const name of ['RBC', 'WBC']) {
-      await page.fill('[data-testid=new-class-name]', name);
-      await page.click('[data-testid=add-class]');
-      await page.waitForSelector(`[data-class-row="${name}"]`);
-    }
-    await page.click('[data-testid=toggle-classes]');
+    await createProjectFromFolder(page, { projectFile, imagesDir, imageCount: 8, classes: ['RBC', 'WBC'] });
   });
 
   it('draws two boxes, re-classes one by hotkey, undoes that, and the SQLite file holds exactly the boxes', async () => {

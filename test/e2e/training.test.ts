@@ -37,6 +37,17 @@ function db() {
   return new Database(projectFile, { readonly: true });
 }
 
+/** Every save answered: what the SQLite file holds is what the screen shows. */
+const saved = () => expect.poll(() => page.textContent('[data-testid=save-state]')).toBe('Saved');
+
+function boxCount(imageId: number): number {
+  return (db().prepare('SELECT COUNT(*) AS n FROM boxes WHERE image_id = ?').get(imageId) as { n: number }).n;
+}
+
+function predictionState(id: number): string {
+  return (db().prepare('SELECT state FROM predictions WHERE id = ?').get(id) as { state: string }).state;
+}
+
 async function chartPoints(testid: string): Promise<number> {
   return Number(await page.getAttribute(`[data-testid=${testid}]`, 'data-points'));
 }
@@ -120,7 +131,9 @@ describe('train, review, suggestions and inspect in Chromium', () => {
     await page.click('[data-nav=library]');
     await page.dblclick(`[data-image-id="${first.imageId}"]`);
     await page.waitForSelector('[data-testid=view-annotate]');
-    await page.selectOption('[data-testid=suggestion-model]', { index: 1 });
+    // Nothing chosen yet: the newest model with predictions for this image is shown.
+    const model = db().prepare('SELECT id FROM models ORDER BY id DESC LIMIT 1').get() as { id: number };
+    await expect.poll(() => page.inputValue('[data-testid=suggestion-model]')).toBe(String(model.id));
     await expect.poll(() => page.locator('[data-suggestion-id]').count()).toBeGreaterThan(0);
     const suggestionId = Number(await page.getAttribute('[data-suggestion-id]', 'data-suggestion-id'));
     await page.click(`[data-suggestion-id="${suggestionId}"]`);
@@ -140,6 +153,108 @@ describe('train, review, suggestions and inspect in Chromium', () => {
     expect(boxes).toHaveLength(boxesBefore + 1);
     expect(boxes.filter((b) => b.source === 'model')).toHaveLength(1);
     expect(boxes.find((b) => b.source === 'model')!.score).toBeGreaterThan(0);
+
+    // Undo takes the label away and brings the suggestion back; redo accepts it again.
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => page.locator(`[data-suggestion-id="${suggestionId}"]`).count()).toBe(1);
+    await saved();
+    expect(boxCount(first.imageId)).toBe(boxesBefore);
+    await expect.poll(() => predictionState(suggestionId)).toBe('pending'); // in the file too
+    await page.keyboard.press('Control+Shift+z');
+    await expect.poll(() => page.locator(`[data-suggestion-id="${suggestionId}"]`).count()).toBe(0);
+    await saved();
+    expect(boxCount(first.imageId)).toBe(boxesBefore + 1);
+    expect(predictionState(suggestionId)).toBe('accepted');
+    await screenshot(page, 'annotate-suggestions');
+  });
+
+  it('Delete rejects the selected suggestion, in the file; undo brings it back, in the file too', async () => {
+    const id = Number(await page.getAttribute('[data-suggestion-id]', 'data-suggestion-id'));
+    const imageId = (
+      db().prepare('SELECT image_id AS i FROM predictions WHERE id = ?').get(id) as { i: number }
+    ).i;
+    const boxes = boxCount(imageId);
+    await page.click(`[data-suggestion-id="${id}"]`);
+    await page.keyboard.press('Delete');
+    await expect.poll(() => page.locator(`[data-suggestion-id="${id}"]`).count()).toBe(0);
+    await saved();
+    expect(predictionState(id)).toBe('rejected');
+    expect(boxCount(imageId)).toBe(boxes);
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => page.locator(`[data-suggestion-id="${id}"]`).count()).toBe(1);
+    expect(boxCount(imageId)).toBe(boxes);
+    await expect.poll(() => predictionState(id)).toBe('pending');
+  });
+
+  it('accepts exactly the suggestions scored at or above a threshold, and undoes that in one step', async () => {
+    // The image with the most pending suggestions; the threshold is one of their scores (≥ includes it).
+    const model = db().prepare('SELECT id FROM models ORDER BY id DESC LIMIT 1').get() as { id: number };
+    const { imageId } = db()
+      .prepare(
+        `SELECT image_id AS imageId FROM predictions WHERE model_id = ? AND state = 'pending'
+         GROUP BY image_id ORDER BY COUNT(*) DESC, image_id LIMIT 1`,
+      )
+      .get(model.id) as { imageId: number };
+    const pending = db()
+      .prepare(
+        `SELECT id, score FROM predictions WHERE model_id = ? AND image_id = ? AND state = 'pending'
+         ORDER BY score DESC`,
+      )
+      .all(model.id, imageId) as Array<{ id: number; score: number }>;
+    expect(pending.length).toBeGreaterThanOrEqual(3);
+    const threshold = pending[Math.floor(pending.length / 2)]!.score;
+    const above = pending.filter((p) => p.score >= threshold).map((p) => p.id);
+    expect(above.length).toBeLessThan(pending.length);
+    const boxes = boxCount(imageId);
+
+    await page.click('[data-nav=library]');
+    await page.dblclick(`[data-image-id="${imageId}"]`);
+    await page.waitForSelector('[data-testid=view-annotate]');
+    await expect.poll(() => page.locator('[data-suggestion-id]').count()).toBe(Math.min(pending.length, 50));
+    await page.fill('[data-testid=accept-threshold]', String(threshold));
+    await expect
+      .poll(() => page.textContent('[data-testid=accept-all]'))
+      .toContain(`Accept ${above.length} suggestions`);
+    await screenshot(page, 'annotate-accept-all');
+    await page.click('[data-testid=accept-all]');
+    await saved();
+    const states = db()
+      .prepare('SELECT id, state FROM predictions WHERE model_id = ? AND image_id = ? ORDER BY id')
+      .all(model.id, imageId) as Array<{ id: number; state: string }>;
+    const accepted = states.filter((p) => p.state === 'accepted').map((p) => p.id);
+    expect(accepted.sort((a, b) => a - b)).toEqual([...above].sort((a, b) => a - b));
+    expect(states.filter((p) => p.state === 'pending')).toHaveLength(pending.length - above.length);
+    expect(boxCount(imageId)).toBe(boxes + above.length);
+
+    await page.keyboard.press('Control+z');
+    await saved();
+    expect(boxCount(imageId)).toBe(boxes);
+    await expect.poll(() => page.locator('[data-suggestion-id]').count()).toBe(Math.min(pending.length, 50));
+    const undone = `SELECT COUNT(*) AS n FROM predictions WHERE model_id = ? AND image_id = ? AND state = 'pending'`;
+    await expect
+      .poll(() => (db().prepare(undone).get(model.id, imageId) as { n: number }).n)
+      .toBe(pending.length);
+  });
+
+  it('keeps the chosen suggestion model, None included, from image to image', async () => {
+    const model = db().prepare('SELECT id FROM models ORDER BY id DESC LIMIT 1').get() as { id: number };
+    await page.selectOption('[data-testid=suggestion-model]', '');
+    await expect.poll(() => page.locator('[data-testid=suggestion-list]').count()).toBe(0);
+    const name = await page.textContent('[data-testid=image-name]');
+    await page.keyboard.press('d');
+    await expect.poll(() => page.textContent('[data-testid=image-name]')).not.toBe(name);
+    await page.waitForTimeout(200); // suggestions would load now
+    expect(await page.inputValue('[data-testid=suggestion-model]')).toBe('');
+    expect(await page.locator('[data-testid=suggestion-list]').count()).toBe(0);
+    await page.selectOption('[data-testid=suggestion-model]', String(model.id));
+    await expect.poll(() => page.locator('[data-testid=suggestion-list]').count()).toBe(1);
+    // Another view and back: the choice is the session's, not the view's.
+    await page.click('[data-nav=library]');
+    await page.click('[data-nav=annotate]');
+    await page.keyboard.press('a');
+    await expect.poll(() => page.textContent('[data-testid=image-name]')).toBe(name);
+    await expect.poll(() => page.inputValue('[data-testid=suggestion-model]')).toBe(String(model.id));
+    await expect.poll(() => page.locator('[data-suggestion-id]').count()).toBeGreaterThan(0);
   });
 
   it('shows per-level heatmaps whose values under the cursor equal the trainer’s inspect job', async () => {
@@ -157,8 +272,17 @@ describe('train, review, suggestions and inspect in Chromium', () => {
     const labels = db()
       .prepare('SELECT id, class_id AS classId, x, y, w, h FROM boxes WHERE image_id = ? ORDER BY id')
       .all(image.id) as Array<{ id: number; classId: number; x: number; y: number; w: number; h: number }>;
-    // Right-click inside the first box: the topmost box under the cursor is the one inspected.
-    const first = labels[0]!;
+    // Right-click inside a box that a suggestion (shown by default) covers: the topmost labeled box
+    // under the cursor is the one inspected, not the suggestion drawn over it.
+    await expect.poll(() => page.locator('[data-suggestion-id]').count()).toBeGreaterThan(0);
+    const suggestions = db()
+      .prepare("SELECT x, y, w, h FROM predictions WHERE image_id = ? AND state = 'pending'")
+      .all(image.id) as Array<{ x: number; y: number; w: number; h: number }>;
+    const first = labels.find((b) => {
+      const [cx, cy] = [b.x + b.w / 2, b.y + b.h / 2];
+      return suggestions.some((p) => cx >= p.x && cx <= p.x + p.w && cy >= p.y && cy <= p.y + p.h);
+    })!;
+    expect(first).toBeDefined();
     const stageBox = (await page.locator('[data-testid=annotation-stage]').boundingBox())!;
     const s = Math.min(stageBox.width / image.width, stageBox.height / image.height) * 0.96;
     const ox = stageBox.x + (stageBox.width - image.width * s) / 2;

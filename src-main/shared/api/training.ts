@@ -239,9 +239,11 @@ export const trainingMethods = {
     "One image's predictions from a model.",
   ),
   'predictions.resolve': method(
-    z.object({ ids: z.array(Id).min(1).max(10_000), state: z.enum(['accepted', 'rejected']) }).strict(),
+    z
+      .object({ ids: z.array(Id).min(1).max(10_000), state: z.enum(['accepted', 'rejected', 'pending']) })
+      .strict(),
     z.null(),
-    'Mark suggestions accepted (after the caller saved them as labels) or rejected.',
+    'Mark suggestions accepted (after the caller saved them as labels), rejected, or pending again (undo).',
   ),
   'predictions.export': method(
     z.object({ modelId: Id, path: z.string().min(1) }).strict(),

@@ -264,7 +264,8 @@ export class AnnotationStage {
       e.evt.preventDefault();
       e.cancelBubble = true;
       const ev = e.evt as MouseEvent;
-      this.#cb.onContextMenu?.(rect.getAttr('boxKey') as string, ev.clientX, ev.clientY);
+      const key = rect.getAttr('boxKey') as string;
+      this.#cb.onContextMenu?.(this.#labelAt(this.#imagePoint()) ?? key, ev.clientX, ev.clientY);
     });
     rect.on('dragmove', () => {
       const { width, height } = this.#imageSize;
@@ -286,6 +287,21 @@ export class AnnotationStage {
     const box = { x: x1, y: y1, w: Math.max(x2 - x1, 1), h: Math.max(y2 - y1, 1) };
     rect.setAttrs({ x: box.x, y: box.y, width: box.w, height: box.h });
     this.#cb.onChange?.(rect.getAttr('boxKey') as string, box);
+  }
+
+  /**
+   * The topmost labeled box under an image point. The menu of a box (Inspect) is about labels, and
+   * suggestions drawn over them must not hide them from it.
+   */
+  #labelAt(p: { x: number; y: number } | null): string | null {
+    if (!p) return null;
+    const keys = [...this.#rects.keys()];
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const b = this.#boxes.get(keys[i]!);
+      if (b?.style === 'label' && p.x >= b.x && p.y >= b.y && p.x <= b.x + b.w && p.y <= b.y + b.h)
+        return b.key;
+    }
+    return null;
   }
 
   #imagePoint(): { x: number; y: number } | null {

@@ -4,6 +4,7 @@ import type { Tool } from '../canvas/annotationStage';
 import { loadImage } from '../canvas/annotationStage';
 import type { AppState } from './app.svelte';
 import { History } from './history';
+import { Suggestions } from './suggestions.svelte';
 
 /** A box while it is being edited: `key` is local and stable; database ids change on every save. */
 export interface LocalBox extends BoxXYWH {
@@ -11,6 +12,12 @@ export interface LocalBox extends BoxXYWH {
   classId: number;
   source: BoxSource;
   score: number | null;
+}
+
+/** What undo and redo restore: the labels and the suggestions' edits and decisions, together. */
+interface Snapshot {
+  boxes: LocalBox[];
+  predictions: Prediction[];
 }
 
 let keySeq = 0;
@@ -44,21 +51,26 @@ export class AnnotateState {
   /** Saves not yet confirmed by the main process. */
   pendingSaves = $state(0);
   saveError = $state<string | null>(null);
-  /** The model whose pending predictions are shown as suggestions (null: none). */
-  suggestionModelId = $state<number | null>(null);
-  /** Pending suggestions of this image; geometry may be edited before accepting. */
-  suggestions = $state.raw<Prediction[]>([]);
-  history = new History<LocalBox[]>();
+  /** A model's predictions for this image; the pending ones are shown as suggestions. */
+  readonly suggest: Suggestions;
+  history = new History<Snapshot>();
   /** Database id of each box as last saved (ids change on every save; keys do not). */
   #idByKey = new Map<string, number>();
   #clipboard: LocalBox[] = [];
   #saveChain: Promise<unknown> = Promise.resolve();
   #loadSeq = 0;
 
-  constructor(private readonly app: AppState) {}
+  constructor(private readonly app: AppState) {
+    this.suggest = new Suggestions(app);
+  }
 
   get api() {
     return this.app.api;
+  }
+
+  /** Pending suggestions of this image; geometry and class may be edited before accepting. */
+  get suggestions(): Prediction[] {
+    return this.suggest.pending;
   }
 
   get selectedBox(): LocalBox | undefined {
@@ -81,8 +93,8 @@ export class AnnotateState {
     this.#idByKey = new Map(this.boxes.map((b, i) => [b.key, boxes[i]!.id]));
     this.selected = null;
     this.history.clear();
-    this.suggestions = [];
-    void this.loadSuggestions();
+    this.suggest.clear();
+    void this.suggest.load(image);
     this.#prefetchNeighbours(index);
   }
 
@@ -91,19 +103,10 @@ export class AnnotateState {
     return this.#idByKey.get(key);
   }
 
-  async loadSuggestions(): Promise<void> {
-    const image = this.image;
-    const modelId = this.suggestionModelId;
-    if (!image || modelId === null) {
-      this.suggestions = [];
-      return;
-    }
-    const preds = await this.app.attempt(() =>
-      this.api.call('predictions.get', { modelId, imageId: image.id }),
-    );
-    if (preds && this.image?.id === image.id && this.suggestionModelId === modelId) {
-      this.suggestions = preds.filter((p) => p.state === 'pending');
-    }
+  /** Chooses the model whose suggestions are shown, for the rest of the session (null: none). */
+  async chooseModel(modelId: number | null): Promise<void> {
+    this.app.suggestionModel = modelId;
+    if (this.image) await this.suggest.load(this.image);
   }
 
   suggestionOf(key: string | null): Prediction | undefined {
@@ -124,21 +127,17 @@ export class AnnotateState {
       source: 'model',
       score: p.score,
     }));
-    this.suggestions = this.suggestions.filter((p) => !ids.includes(p.id));
-    this.commit([...this.boxes, ...added]);
+    // One edit: the labels are saved first, then the suggestions are marked accepted.
+    this.commit([...this.boxes, ...added], this.suggest.decide(new Set(chosen.map((p) => p.id)), 'accepted'));
     if (added.length === 1) this.selected = added[0]!.key;
     await this.flush();
-    await this.app.attempt(() =>
-      this.api.call('predictions.resolve', { ids: chosen.map((p) => p.id), state: 'accepted' }),
-    );
   }
 
   async reject(ids: number[]): Promise<void> {
-    if (!ids.length) return;
-    this.suggestions = this.suggestions.filter((p) => !ids.includes(p.id));
-    if (this.suggestionOf(this.selected) === undefined && this.selected?.startsWith('s'))
-      this.selected = null;
-    await this.app.attempt(() => this.api.call('predictions.resolve', { ids, state: 'rejected' }));
+    const chosen = new Set(this.suggestions.filter((p) => ids.includes(p.id)).map((p) => p.id));
+    if (!chosen.size) return;
+    this.commit(this.boxes, this.suggest.decide(chosen, 'rejected'));
+    await this.flush();
   }
 
   /** "Accept all above a threshold", optionally for one class. */
@@ -150,9 +149,10 @@ export class AnnotateState {
     );
   }
 
-  /** Edit a suggestion's geometry before accepting it. */
+  /** Edit a suggestion's geometry before accepting it (kept here until then, and undoable). */
   moveSuggestion(key: string, box: BoxXYWH): void {
-    this.suggestions = this.suggestions.map((p) => (`s${p.id}` === key ? { ...p, ...box } : p));
+    const s = this.suggestionOf(key);
+    if (s) this.commit(this.boxes, this.suggest.edit(s.id, box));
   }
 
   async openImage(imageId: number): Promise<void> {
@@ -177,14 +177,21 @@ export class AnnotateState {
   }
 
   /** Applies an edit: records undo, updates the view at once, and queues the save. */
-  commit(next: LocalBox[]): void {
-    this.history.push(this.boxes);
-    this.#apply(next);
+  commit(boxes: LocalBox[], predictions: Prediction[] = this.suggest.all): void {
+    this.history.push(this.#snapshot());
+    this.#apply({ boxes, predictions });
   }
 
-  #apply(next: LocalBox[]): void {
+  #snapshot(): Snapshot {
+    return { boxes: this.boxes, predictions: this.suggest.all };
+  }
+
+  #apply({ boxes: next, predictions }: Snapshot): void {
+    const boxesChanged = next !== this.boxes;
     this.boxes = next;
-    if (this.selected && !next.some((b) => b.key === this.selected)) this.selected = null;
+    this.suggest.show(predictions);
+    const sel = this.selected;
+    if (sel && !next.some((b) => b.key === sel) && !this.suggestionOf(sel)) this.selected = null;
     const image = this.image;
     if (!image) return;
     const payload = next.map((b) => ({
@@ -199,9 +206,13 @@ export class AnnotateState {
     this.pendingSaves++;
     this.#saveChain = this.#saveChain
       .then(async () => {
-        const saved = await this.api.call('boxes.replace', { imageId: image.id, boxes: payload });
-        if (this.image?.id === image.id) this.#idByKey = new Map(next.map((b, i) => [b.key, saved[i]!.id]));
+        if (boxesChanged) {
+          const saved = await this.api.call('boxes.replace', { imageId: image.id, boxes: payload });
+          if (this.image?.id === image.id) this.#idByKey = new Map(next.map((b, i) => [b.key, saved[i]!.id]));
+        }
+        await this.suggest.sync(predictions);
         this.saveError = null;
+        if (!boxesChanged) return;
         const fresh = await this.api.call('images.get', { id: image.id });
         if (this.image?.id === fresh.id) this.image = fresh;
         this.app.library.patch(fresh);
@@ -219,12 +230,12 @@ export class AnnotateState {
   }
 
   undo(): void {
-    const prev = this.history.undo(this.boxes);
+    const prev = this.history.undo(this.#snapshot());
     if (prev) this.#apply(prev);
   }
 
   redo(): void {
-    const next = this.history.redo(this.boxes);
+    const next = this.history.redo(this.#snapshot());
     if (next) this.#apply(next);
   }
 
@@ -255,7 +266,8 @@ export class AnnotateState {
     this.activeClassId = classId;
     const suggestion = this.suggestionOf(this.selected);
     if (suggestion) {
-      this.suggestions = this.suggestions.map((p) => (p.id === suggestion.id ? { ...p, classId } : p));
+      if (suggestion.classId !== classId)
+        this.commit(this.boxes, this.suggest.edit(suggestion.id, { classId }));
       return;
     }
     const sel = this.selectedBox;

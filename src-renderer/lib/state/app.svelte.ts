@@ -31,6 +31,11 @@ export class AppState {
   showShortcuts = $state(false);
   /** The image Annotate shows (an id; its position comes from the Library list). */
   currentImageId = $state<number | null>(null);
+  /**
+   * The model whose predictions Annotate shows as suggestions, as chosen in this session (null: none);
+   * 'auto' until the user chooses: then each image shows the newest model that has predictions for it.
+   */
+  suggestionModel = $state<number | null | 'auto'>('auto');
   /** The labeled box Inspect shows (set by right-clicking a box in Annotate). */
   inspectTarget = $state.raw<{ imageId: number; boxId: number } | null>(null);
   ready = $state(false);
@@ -125,6 +130,7 @@ export class AppState {
     this.currentImageId = null;
     this.inspectTarget = null;
     this.library.selection.clear();
+    this.suggestionModel = 'auto';
   }
 
   async refreshProject(): Promise<void> {
@@ -154,6 +160,7 @@ export class AppState {
 
   async #onProjectOpened(): Promise<void> {
     this.currentImageId = null;
+    this.suggestionModel = 'auto';
     this.library.selection.clear();
     await Promise.all([this.refreshClasses(), this.library.reload()]);
   }

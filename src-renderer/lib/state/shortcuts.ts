@@ -63,3 +63,24 @@ export const ACTION_LABELS: Record<ShortcutAction, string> = {
   acceptSuggestion: 'Accept suggestion',
   help: 'Show shortcuts',
 };
+
+/**
+ * Why `chord` cannot become the shortcut of `action`, or null when it can: another action has it, or
+ * a class's hotkey is that key (a bound action would win over the class, silently).
+ */
+export function shortcutConflict(
+  shortcuts: Record<ShortcutAction, string>,
+  action: ShortcutAction,
+  chord: string,
+  classes: ReadonlyArray<{ name: string; hotkey: string | null }>,
+): string | null {
+  const same = (a: string, b: string) => a.toUpperCase() === b.toUpperCase();
+  for (const [other, bound] of Object.entries(shortcuts) as Array<[ShortcutAction, string]>) {
+    if (other !== action && same(bound, chord))
+      return `${chord} is already the shortcut for “${ACTION_LABELS[other]}”: change that one first, or choose another key.`;
+  }
+  const cls = classes.find((c) => c.hotkey !== null && same(c.hotkey, chord));
+  if (cls)
+    return `${chord} is the hotkey of class “${cls.name}”: change the class's hotkey in Library → Classes, or choose another key.`;
+  return null;
+}

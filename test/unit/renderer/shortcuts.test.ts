@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SHORTCUTS } from '../../../src-main/shared/api/app';
-import { actionFor, chordOf } from '../../../src-renderer/lib/state/shortcuts';
+import { actionFor, chordOf, shortcutConflict } from '../../../src-renderer/lib/state/shortcuts';
 
 const key = (
   k: string,
@@ -38,5 +38,25 @@ describe('keyboard shortcuts', () => {
     const remapped = { ...DEFAULT_SHORTCUTS, draw: 'N' };
     expect(actionFor(remapped, key('n'))).toBe('draw');
     expect(actionFor(remapped, key('w'))).toBeNull();
+  });
+
+  it('refuses a key another action or a class hotkey already uses, and allows a free one', () => {
+    const classes = [
+      { name: 'RBC', hotkey: '1' },
+      { name: 'WBC', hotkey: 'q' },
+      { name: 'Platelets', hotkey: null },
+    ];
+    expect(shortcutConflict(DEFAULT_SHORTCUTS, 'draw', 'D', classes)).toBe(
+      'D is already the shortcut for “Next image”: change that one first, or choose another key.',
+    );
+    expect(shortcutConflict(DEFAULT_SHORTCUTS, 'draw', 'Ctrl+Shift+Z', classes)).toContain('“Redo”');
+    expect(shortcutConflict(DEFAULT_SHORTCUTS, 'fit', '1', classes)).toBe(
+      "1 is the hotkey of class “RBC”: change the class's hotkey in Library → Classes, or choose another key.",
+    );
+    expect(shortcutConflict(DEFAULT_SHORTCUTS, 'fit', 'Q', classes)).toContain('“WBC”');
+    // Its own key again, a modified chord of a class key, and a free key are fine.
+    expect(shortcutConflict(DEFAULT_SHORTCUTS, 'draw', 'W', classes)).toBeNull();
+    expect(shortcutConflict(DEFAULT_SHORTCUTS, 'fit', 'Ctrl+1', classes)).toBeNull();
+    expect(shortcutConflict(DEFAULT_SHORTCUTS, 'draw', 'N', classes)).toBeNull();
   });
 });

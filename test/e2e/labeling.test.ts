@@ -78,7 +78,7 @@ describe('labeling in Chromium (serve mode, real project file)', () => {
   it('creates a project from the start screen and adds a folder of images', async () => {
     await page.goto(serve.url);
     await page.waitForSelector('[data-testid=start-screen]');
-    await screenshot(page, 'start-screen');
+    await screenshot(page, 'labeling-start');
     await createProjectFromFolder(page, { projectFile, imagesDir, imageCount: 8, classes: ['RBC', 'WBC'] });
   });
 

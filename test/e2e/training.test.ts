@@ -65,9 +65,57 @@ describe('train, review, suggestions and inspect in Chromium', () => {
     await expect.poll(() => page.textContent('[data-testid=image-total]')).toBe('8 images');
   });
 
-  it('trains from the button with live charts, cancels, and resumes to the end', async () => {
+  it('one click on Train, settings untouched, runs exactly the plan on screen', async () => {
     await page.click('[data-nav=train]');
     await page.waitForSelector('[data-testid=train-plan]');
+    const shown = await page.$$eval('[data-testid=train-plan] [data-plan]', (els) =>
+      Object.fromEntries(els.map((e) => [e.getAttribute('data-plan'), e.textContent!.trim()])),
+    );
+    // The plan the button uses when nothing was changed: the one the API gives without overrides.
+    const plan = await page.evaluate(async () => {
+      const r = await fetch('/api/train.plan', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{}',
+      });
+      return ((await r.json()) as { value: { config: Record<string, unknown> } }).value.config;
+    });
+
+    await page.click('[data-testid=train-button]');
+    // The first live step arrives on screen, then the run is cancelled (its length is minutes).
+    await expect
+      .poll(async () => Number((await page.textContent('[data-testid=live-step]'))!.split(' ')[0]), {
+        timeout: 90_000,
+      })
+      .toBeGreaterThanOrEqual(1);
+    await expect.poll(() => chartPoints('chart-loss')).toBeGreaterThanOrEqual(1);
+    await page.click('[data-testid=cancel-training]');
+    await expect
+      .poll(() => page.getAttribute('[data-run-id="1"]', 'data-state'), { timeout: 60_000 })
+      .toBe('cancelled');
+
+    const run = db().prepare('SELECT id, config FROM runs').all() as Array<{ id: number; config: string }>;
+    expect(run.map((r) => r.id)).toEqual([1]);
+    const config = JSON.parse(run[0]!.config) as {
+      assigner: string;
+      refine: boolean;
+      preset: string;
+      size: number;
+      minutes: number | null;
+      epochs: number | null;
+      maxSteps: number | null;
+    };
+    expect(config).toEqual(plan);
+    expect(shown.assigner).toBe(config.assigner.toUpperCase());
+    expect('refine' in shown).toBe(config.refine && config.assigner === 'dw');
+    expect(shown.preset).toBe(config.preset);
+    expect(Number(shown.size)).toBe(config.size);
+    expect(shown.budget).toBe(config.minutes ? `${config.minutes} minutes` : `${config.epochs} epochs`);
+    expect(config.maxSteps).toBeNull();
+  });
+
+  it('trains from the button with live charts, cancels, and resumes to the end', async () => {
+    // Run 1 was the one-click run above; this one is run 2.
     expect(await page.textContent('[data-testid=train-plan]')).toContain('WebAssembly');
     // A short budget at a small size keeps the test fast; everything else is the one-click plan.
     await page.click('.advanced summary');
@@ -80,24 +128,26 @@ describe('train, review, suggestions and inspect in Chromium', () => {
     expect(await page.textContent('[data-testid=train-plan]')).toContain('128 px');
 
     await page.click('[data-testid=train-button]');
+    // The charts show the new run, not the points of run 1 they showed until now.
+    await expect.poll(() => page.textContent('[data-testid=live-stats] h2')).toContain('Run 2');
     await expect.poll(() => chartPoints('chart-loss'), { timeout: 60_000 }).toBeGreaterThanOrEqual(3);
     expect(await chartPoints('chart-lr')).toBeGreaterThanOrEqual(3);
     await screenshot(page, 'train-running');
     await page.click('[data-testid=cancel-training]');
     await expect
-      .poll(() => page.getAttribute('[data-run-id="1"]', 'data-state'), { timeout: 60_000 })
+      .poll(() => page.getAttribute('[data-run-id="2"]', 'data-state'), { timeout: 60_000 })
       .toBe('cancelled');
     const stepsAtCancel = (
-      db().prepare('SELECT COUNT(*) AS n FROM run_metrics WHERE run_id = 1').get() as { n: number }
+      db().prepare('SELECT COUNT(*) AS n FROM run_metrics WHERE run_id = 2').get() as { n: number }
     ).n;
     expect(stepsAtCancel).toBeGreaterThan(0);
 
-    await page.click('[data-testid=resume-1]');
+    await page.click('[data-testid=resume-2]');
     await expect
-      .poll(() => page.getAttribute('[data-run-id="1"]', 'data-state'), { timeout: 120_000 })
+      .poll(() => page.getAttribute('[data-run-id="2"]', 'data-state'), { timeout: 120_000 })
       .toBe('done');
     await expect.poll(() => chartPoints('chart-map')).toBeGreaterThanOrEqual(1);
-    const run = db().prepare('SELECT status, summary FROM runs WHERE id = 1').get() as {
+    const run = db().prepare('SELECT status, summary FROM runs WHERE id = 2').get() as {
       status: string;
       summary: string;
     };
@@ -322,6 +372,7 @@ describe('train, review, suggestions and inspect in Chromium', () => {
     };
     const classIndex = new Map(manifest.meta.classes.map((c, i) => [c.id, i]));
     const host = new JobHost(forkTrainer(path.join(ROOT, 'dist/main/trainer.cjs')));
+    let r: InspectJobResult;
     try {
       const { result } = await host.run(
         {
@@ -340,7 +391,11 @@ describe('train, review, suggestions and inspect in Chromium', () => {
         },
         () => {},
       ).done;
-      const r = result as InspectJobResult;
+      r = result as InspectJobResult;
+    } finally {
+      await host.dispose();
+    }
+    {
       const stride = r.maps.strides[0]!;
       const width = r.maps.levelSizes[0]!.width;
       const index = Math.floor((cy * r.scale) / stride) * width + Math.floor((cx * r.scale) / stride);
@@ -361,11 +416,47 @@ describe('train, review, suggestions and inspect in Chromium', () => {
         path.join(ROOT, 'test-results', 'inspect-check.json'),
         JSON.stringify({ readout, expected }, null, 2),
       );
-    } finally {
-      await host.dispose();
     }
+
+    // FCOS targets: hover a point FCOS assigns to this box (the first one, on whatever level it is)
+    // and read the same job's numbers there.
     await page.click('[data-testid=mode-fcos]');
     await page.waitForSelector('[data-cell="fcosPositive-0"]');
+    const positive = r.maps.fcosPositive.indexOf(1);
+    expect(positive).toBeGreaterThanOrEqual(0);
+    let level = 0;
+    while (level + 1 < r.maps.levelStarts.length && r.maps.levelStarts[level + 1]! <= positive) level++;
+    const stride = r.maps.strides[level]!;
+    const local = positive - r.maps.levelStarts[level]!;
+    const row = Math.floor(local / r.maps.levelSizes[level]!.width);
+    const col = local % r.maps.levelSizes[level]!.width;
+    await page.click(`[data-cell="fcosPositive-${level}"]`);
+    // The point's centre, (j + 0.5)·stride network pixels, in image pixels, then on the page.
+    const [px, py] = [((col + 0.5) * stride) / r.scale, ((row + 0.5) * stride) / r.scale];
+    await page.mouse.move(ix + px * si, iy + py * si);
+    await expect
+      .poll(() => page.textContent('[data-testid=readout]'))
+      .toContain(`stride ${stride} · point (${row}, ${col})`);
+    const fcosReadout = await page.$$eval('[data-testid=readout] [data-q]', (els) =>
+      Object.fromEntries(els.map((e) => [e.getAttribute('data-q'), e.textContent!.trim().split(' ').pop()])),
+    );
+    const fcosExpected = {
+      score: r.maps.score[positive]!,
+      iou: r.maps.iou[positive]!,
+      fcosPositive: 1,
+      fcosCenterness: r.maps.fcosCenterness[positive]!,
+    };
+    expect(Object.keys(fcosReadout).sort()).toEqual(Object.keys(fcosExpected).sort());
+    expect(fcosExpected.fcosCenterness).toBeGreaterThan(0); // assigned: a centerness target is set
+    for (const [q, v] of Object.entries(fcosExpected)) {
+      const shown = Number(fcosReadout[q]);
+      expect(Math.abs(shown - v)).toBeLessThanOrEqual(Math.max(5e-4, Math.abs(v) * 5e-3));
+    }
+    await screenshot(page, 'inspect-fcos');
+    writeFileSync(
+      path.join(ROOT, 'test-results', 'inspect-fcos-check.json'),
+      JSON.stringify({ level, row, col, readout: fcosReadout, expected: fcosExpected }, null, 2),
+    );
     expect(errors).toEqual([]);
   });
 });

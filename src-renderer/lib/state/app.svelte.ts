@@ -6,6 +6,7 @@ import type { SystemInfo } from '../../../src-main/shared/api/system';
 import type { MethodInput } from '../../../src-main/shared/contract';
 import type { ApiClient } from '../api';
 import { LibraryState } from './library.svelte';
+import { setupProject, type ProjectContents } from './projectSetup';
 
 const KEY = Symbol('app');
 
@@ -39,6 +40,10 @@ export class AppState {
   /** The labeled box Inspect shows (set by right-clicking a box in Annotate). */
   inspectTarget = $state.raw<{ imageId: number; boxId: number } | null>(null);
   ready = $state(false);
+  /** A project is being created and filled from the start screen, which stays until it is done. */
+  settingUp = $state(false);
+  /** A message for the Library to show once (what a project made from the start screen received). */
+  notice = $state<string | null>(null);
   readonly library: LibraryState;
 
   constructor(readonly api: ApiClient) {
@@ -63,7 +68,8 @@ export class AppState {
     api.on('task.progress', (t) => {
       const others = this.tasks.filter((x) => x.taskId !== t.taskId);
       this.tasks = t.state === 'running' ? [...others, t] : others;
-      if (t.state === 'failed' && t.message) this.error = t.message;
+      // A caller that explains the failure in its own words (quoting the task's message) keeps them.
+      if (t.state === 'failed' && t.message && !this.error?.includes(t.message)) this.error = t.message;
     });
   }
 
@@ -112,6 +118,30 @@ export class AppState {
       this.api.call('project.create', name ? { path, name } : { path }),
     );
     if (project) await this.#setProject(project);
+  }
+
+  /**
+   * A new project with its images, from the start screen: created, filled, then opened in the Library;
+   * or, when any step fails, no project open and the reason in the banner.
+   */
+  async createProjectWith(path: string, contents: ProjectContents): Promise<boolean> {
+    this.settingUp = true;
+    this.error = null;
+    try {
+      const r = await setupProject(this.api, path, contents);
+      if (!r.ok) {
+        this.project = null;
+        this.#onProjectClosed();
+        this.error = r.message;
+        return false;
+      }
+      this.notice = r.notice;
+      await this.#setProject(r.project);
+      this.navigate('library');
+      return true;
+    } finally {
+      this.settingUp = false;
+    }
   }
 
   async openSample(): Promise<void> {

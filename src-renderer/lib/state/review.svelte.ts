@@ -6,8 +6,12 @@ import type {
   ReviewRow,
 } from '../../../src-main/shared/api/training';
 import type { AppState } from './app.svelte';
+import { itemAt, PagedList } from './pagedList';
 
 export type ReviewSort = 'errors' | 'uncertainty' | 'name';
+
+/** Rows asked for at a time as the image list scrolls (the API allows up to 500). */
+export const REVIEW_PAGE_SIZE = 100;
 
 /** The Review view: a model, its stored predictions against the labels, image by image. */
 export class ReviewState {
@@ -15,7 +19,8 @@ export class ReviewState {
   modelId = $state<number | null>(null);
   threshold = $state(0.3);
   sort = $state<ReviewSort>('errors');
-  rows = $state.raw<ReviewRow[]>([]);
+  /** The loaded pages of the image list (page index → rows), mirrored from `list`. */
+  pages = $state.raw<ReadonlyMap<number, ReviewRow[]>>(new Map());
   total = $state(0);
   evaluation = $state.raw<ModelEvaluation | null>(null);
   imageId = $state<number | null>(null);
@@ -24,7 +29,36 @@ export class ReviewState {
   missed = $state.raw<number[]>([]);
   predicting = $state(false);
 
-  constructor(private readonly app: AppState) {}
+  /** Every image of the model's review, fetched a page at a time as the list scrolls. */
+  readonly list: PagedList<ReviewRow>;
+
+  constructor(private readonly app: AppState) {
+    this.list = new PagedList<ReviewRow>(
+      REVIEW_PAGE_SIZE,
+      (offset, limit) =>
+        this.app.api.call('review.images', {
+          modelId: this.modelId!,
+          scoreThreshold: this.threshold,
+          sort: this.sort,
+          offset,
+          limit,
+        }),
+      (pages, total) => {
+        this.pages = pages;
+        this.total = total;
+      },
+    );
+  }
+
+  rowAt(index: number): ReviewRow | undefined {
+    return itemAt(this.pages, REVIEW_PAGE_SIZE, index);
+  }
+
+  /** Fetches the pages of the rows on screen. */
+  async showRows(first: number, last: number): Promise<void> {
+    if (this.modelId === null) return;
+    await this.app.attempt(() => this.list.loadRows(first, last));
+  }
 
   async loadModels(): Promise<void> {
     const models = await this.app.attempt(() => this.app.api.call('models.list'));
@@ -36,23 +70,14 @@ export class ReviewState {
   async refresh(): Promise<void> {
     const modelId = this.modelId;
     if (modelId === null) return;
-    const [page, evaluation] = await Promise.all([
-      this.app.attempt(() =>
-        this.app.api.call('review.images', {
-          modelId,
-          scoreThreshold: this.threshold,
-          sort: this.sort,
-          limit: 500,
-        }),
-      ),
+    // A new model, threshold or order: every page is fetched again, the first one now.
+    this.list.reset();
+    const [first, evaluation] = await Promise.all([
+      this.app.attempt(() => this.list.load(0)),
       this.app.attempt(() => this.app.api.call('review.evaluate', { modelId })),
     ]);
     if (modelId !== this.modelId) return;
-    if (page) {
-      this.rows = page.items;
-      this.total = page.total;
-      if (this.imageId === null && page.items[0]) this.imageId = page.items[0].imageId;
-    }
+    if (first && this.imageId === null && first[0]) this.imageId = first[0].imageId;
     if (evaluation) this.evaluation = evaluation;
     await this.loadImage();
   }

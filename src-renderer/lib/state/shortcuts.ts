@@ -84,3 +84,25 @@ export function shortcutConflict(
     return `${chord} is the hotkey of class “${cls.name}”: change the class's hotkey in Library → Classes, or choose another key.`;
   return null;
 }
+
+/**
+ * Why `key` cannot become the hotkey of class `classId`, or null when it can: an action's shortcut is
+ * that key pressed alone (the action would win over the class, silently), or another class has it.
+ */
+export function classHotkeyConflict(
+  shortcuts: Record<ShortcutAction, string>,
+  classId: number,
+  key: string,
+  classes: ReadonlyArray<{ id: number; name: string; hotkey: string | null }>,
+): string | null {
+  const chord = key.toUpperCase();
+  for (const [action, bound] of Object.entries(shortcuts) as Array<[ShortcutAction, string]>) {
+    if (bound.toUpperCase() === chord)
+      return `${chord} is the shortcut for “${ACTION_LABELS[action]}”: choose another key, or change that shortcut in Settings first.`;
+  }
+  const other = classes.find(
+    (c) => c.id !== classId && c.hotkey !== null && c.hotkey.toUpperCase() === chord,
+  );
+  if (other) return `${chord} already selects the class “${other.name}”: choose another key.`;
+  return null;
+}

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SHORTCUTS } from '../../../src-main/shared/api/app';
-import { actionFor, chordOf, shortcutConflict } from '../../../src-renderer/lib/state/shortcuts';
+import {
+  actionFor,
+  chordOf,
+  classHotkeyConflict,
+  shortcutConflict,
+} from '../../../src-renderer/lib/state/shortcuts';
 
 const key = (
   k: string,
@@ -58,5 +63,27 @@ describe('keyboard shortcuts', () => {
     expect(shortcutConflict(DEFAULT_SHORTCUTS, 'draw', 'W', classes)).toBeNull();
     expect(shortcutConflict(DEFAULT_SHORTCUTS, 'fit', 'Ctrl+1', classes)).toBeNull();
     expect(shortcutConflict(DEFAULT_SHORTCUTS, 'draw', 'N', classes)).toBeNull();
+  });
+
+  it('refuses a class hotkey that an action shortcut or another class has, and allows a free one', () => {
+    const classes = [
+      { id: 1, name: 'RBC', hotkey: '1' },
+      { id: 2, name: 'WBC', hotkey: '2' },
+    ];
+    expect(classHotkeyConflict(DEFAULT_SHORTCUTS, 1, 'w', classes)).toBe(
+      'W is the shortcut for “Draw a box”: choose another key, or change that shortcut in Settings first.',
+    );
+    for (const k of ['a', 'd', 'f'])
+      expect(classHotkeyConflict(DEFAULT_SHORTCUTS, 1, k, classes)).not.toBeNull();
+    expect(classHotkeyConflict(DEFAULT_SHORTCUTS, 1, '2', classes)).toBe(
+      '2 already selects the class “WBC”: choose another key.',
+    );
+    // Its own key, a key only used with Ctrl (Ctrl+Z), and a key freed by a remapping are fine.
+    expect(classHotkeyConflict(DEFAULT_SHORTCUTS, 1, '1', classes)).toBeNull();
+    expect(classHotkeyConflict(DEFAULT_SHORTCUTS, 1, 'z', classes)).toBeNull();
+    expect(classHotkeyConflict({ ...DEFAULT_SHORTCUTS, draw: 'N' }, 1, 'w', classes)).toBeNull();
+    expect(classHotkeyConflict({ ...DEFAULT_SHORTCUTS, draw: 'N' }, 1, 'n', classes)).toContain(
+      '“Draw a box”',
+    );
   });
 });

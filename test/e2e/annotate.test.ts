@@ -2,15 +2,14 @@ import Database from 'better-sqlite3';
 import { cpSync, mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type AppSession,
   createProjectFromFolder,
-  launchBrowser,
+  openApp,
   ROOT,
   screenshot,
-  startServe,
-  watchErrors,
   type ServeProcess,
 } from './harness';
 
@@ -18,7 +17,7 @@ import {
 // what is stored checked in the project's SQLite file after each edit.
 
 let serve: ServeProcess;
-let browser: Browser;
+let app: AppSession;
 let page: Page;
 let errors: string[];
 const work = mkdtempSync(path.join(os.tmpdir(), 'dws-e2e-annotate-'));
@@ -30,16 +29,11 @@ beforeAll(async () => {
   mkdirSync(imagesDir);
   for (const f of IMAGES)
     cpSync(path.join(ROOT, 'test/fixtures/datasets/bccd/images', f), path.join(imagesDir, f));
-  serve = await startServe();
-  browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  errors = watchErrors(page);
+  app = await openApp();
+  ({ serve, page, errors } = app);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await serve?.stop();
-});
+afterAll(() => app?.close());
 
 type Point = { x: number; y: number };
 

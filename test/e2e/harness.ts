@@ -124,3 +124,29 @@ export async function createProjectFromFolder(
   }
   await page.click('[data-testid=toggle-classes]');
 }
+
+/** A serve-mode app with one page open in Chromium (1400 × 900), collecting the page's errors. */
+export interface AppSession {
+  serve: ServeProcess;
+  browser: Browser;
+  page: Page;
+  errors: string[];
+  close(): Promise<void>;
+}
+
+export async function openApp(env: Record<string, string> = {}): Promise<AppSession> {
+  const serve = await startServe(env);
+  const browser = await launchBrowser();
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const errors = watchErrors(page);
+  return {
+    serve,
+    browser,
+    page,
+    errors,
+    async close() {
+      await browser.close();
+      await serve.stop();
+    },
+  };
+}

@@ -2,20 +2,19 @@ import Database from 'better-sqlite3';
 import { cpSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type AppSession,
   createProjectFromFolder,
-  launchBrowser,
+  openApp,
   ROOT,
   screenshot,
-  startServe,
-  watchErrors,
   type ServeProcess,
 } from './harness';
 
 let serve: ServeProcess;
-let browser: Browser;
+let app: AppSession;
 let page: Page;
 let errors: string[];
 const work = mkdtempSync(path.join(os.tmpdir(), 'dws-e2e-label-'));
@@ -24,16 +23,11 @@ const imagesDir = path.join(work, 'images');
 
 beforeAll(async () => {
   cpSync(path.join(ROOT, 'test/fixtures/datasets/bccd/images'), imagesDir, { recursive: true });
-  serve = await startServe();
-  browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  errors = watchErrors(page);
+  app = await openApp();
+  ({ serve, page, errors } = app);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await serve?.stop();
-});
+afterAll(() => app?.close());
 
 /** Image pixels → page pixels, from the stage's fit (the image is fitted when it opens). */
 async function imageToPage(imageW: number, imageH: number) {

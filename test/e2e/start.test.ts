@@ -2,15 +2,15 @@ import Database from 'better-sqlite3';
 import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, ROOT, screenshot, startServe, watchErrors, type ServeProcess } from './harness';
+import { type AppSession, openApp, ROOT, screenshot, type ServeProcess } from './harness';
 
 // The start screen makes a whole project in one go: a dataset imported, or a folder of images added.
 // When a step fails, no project is open afterwards and the banner says why, naming the file.
 
 let serve: ServeProcess;
-let browser: Browser;
+let app: AppSession;
 let page: Page;
 let errors: string[];
 const work = mkdtempSync(path.join(os.tmpdir(), 'dws-e2e-start-'));
@@ -29,16 +29,11 @@ beforeAll(async () => {
   cpSync(path.join(ROOT, 'test/fixtures/datasets/bccd/images'), path.join(work, 'cells'), {
     recursive: true,
   });
-  serve = await startServe();
-  browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  errors = watchErrors(page);
+  app = await openApp();
+  ({ serve, page, errors } = app);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await serve?.stop();
-});
+afterAll(() => app?.close());
 
 /** The open project as the server sees it (null: none). */
 const current = () =>

@@ -2,18 +2,18 @@ import Database from 'better-sqlite3';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forkTrainer } from '../../src-main/training/forkTrainer';
 import { JobHost } from '../../src-main/training/jobHost';
 import type { InspectJobResult } from '../../src-main/training/jobs';
-import { launchBrowser, ROOT, screenshot, startServe, watchErrors, type ServeProcess } from './harness';
+import { type AppSession, openApp, ROOT, screenshot, type ServeProcess } from './harness';
 
 // Label → one click → see what the model does and why, in Chromium against serve mode. Training
 // is real (WebAssembly, 128 px, a budget of seconds), so the numbers are small but real.
 
 let serve: ServeProcess;
-let browser: Browser;
+let app: AppSession;
 let page: Page;
 let errors: string[];
 const work = mkdtempSync(path.join(os.tmpdir(), 'dws-e2e-train-'));
@@ -22,16 +22,11 @@ const projectFile = path.join(work, 'cells.dwproj');
 beforeAll(async () => {
   // The fixture's COCO file names images relative to itself: copy both so the project owns them.
   cpSync(path.join(ROOT, 'test/fixtures/datasets/bccd'), path.join(work, 'bccd'), { recursive: true });
-  serve = await startServe();
-  browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  errors = watchErrors(page);
+  app = await openApp();
+  ({ serve, page, errors } = app);
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await serve?.stop();
-});
+afterAll(() => app?.close());
 
 function db() {
   return new Database(projectFile, { readonly: true });

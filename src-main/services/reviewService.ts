@@ -96,15 +96,19 @@ export function reviewHandlers(
         images.map((im) => [im.id, uncertaintyOf((preds.get(im.id) ?? []).map((p) => p.score))]),
       );
       const rows: ReviewRow[] = images.map((im) => {
-        const labels = im.status === 'unlabeled' ? [] : (byImage.get(im.id) ?? []);
-        const m = matchOne(labels, preds.get(im.id) ?? [], scoreThreshold);
+        const labeled = im.status !== 'unlabeled';
+        const own = preds.get(im.id) ?? [];
+        const m = matchOne(labeled ? (byImage.get(im.id) ?? []) : [], own, scoreThreshold);
         return {
           imageId: im.id,
           fileName: im.fileName,
           split: im.split,
-          tp: m.truePositives.length,
-          fp: m.falsePositives.length,
-          fn: m.missed.length,
+          labeled,
+          // Nothing to be wrong against on an unlabeled image: it is not an error, nor sorted as one.
+          tp: labeled ? m.truePositives.length : 0,
+          fp: labeled ? m.falsePositives.length : 0,
+          fn: labeled ? m.missed.length : 0,
+          found: own.filter((p) => p.score >= scoreThreshold).length,
           uncertainty: uncertainty.get(im.id) ?? 0,
         };
       });
@@ -123,12 +127,14 @@ export function reviewHandlers(
     'review.image': ({ modelId, imageId, scoreThreshold }) => {
       const session = ctx.project();
       const image = session.store.images.file(imageId);
-      const labels = image && image.status !== 'unlabeled' ? session.store.boxes.forImage(imageId) : [];
+      const labeled = image !== undefined && image.status !== 'unlabeled';
+      const labels = labeled ? session.store.boxes.forImage(imageId) : [];
       const preds = session.store.training
         .predictions(modelId, imageId)
         .filter((p) => p.score >= scoreThreshold);
       const m = matchOne(labels, preds, scoreThreshold);
       return {
+        labeled,
         predictions: preds.map((p, i) => ({
           id: p.id,
           classId: p.classId,

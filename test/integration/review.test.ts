@@ -85,10 +85,11 @@ describe('review', () => {
   it('counts true positives, false positives and missed labels per image above the score threshold', async () => {
     const rows = await h.call('review.images', { modelId, scoreThreshold: 0.3, sort: 'name' });
     expect(rows.total).toBe(3);
-    expect(rows.items.map((r) => [r.fileName, r.tp, r.fp, r.fn])).toEqual([
-      [IMAGES[0], 1, 1, 1],
-      [IMAGES[1], 0, 0, 1],
-      [IMAGES[2], 0, 1, 0],
+    expect(rows.items.map((r) => [r.fileName, r.labeled, r.tp, r.fp, r.fn, r.found])).toEqual([
+      [IMAGES[0], true, 1, 1, 1, 2],
+      [IMAGES[1], true, 0, 0, 1, 0],
+      // Unlabeled: its one detection is a suggestion, not a false positive.
+      [IMAGES[2], false, 0, 0, 0, 1],
     ]);
     const low = await h.call('review.images', { modelId, scoreThreshold: 0.1, sort: 'name' });
     expect(low.items[0]).toMatchObject({ tp: 2, fp: 1, fn: 0 });
@@ -97,7 +98,7 @@ describe('review', () => {
   it('orders images by errors, by uncertainty and by name, and pages them', async () => {
     const order = async (sort: 'errors' | 'uncertainty' | 'name') =>
       (await h.call('review.images', { modelId, sort })).items.map((r) => r.imageId);
-    expect(await order('errors')).toEqual([ids[0], ids[1], ids[2]]); // 2 errors, then 1 and 1 by name
+    expect(await order('errors')).toEqual([ids[0], ids[1], ids[2]]); // 2 errors, 1, the unlabeled one
     // This model's mean binary entropy of its scores ≥ 0.1: image 3 {0.6} 0.971 bits, image 1
     // {0.9, 0.8, 0.2} 0.638, image 2 (nothing found) 0.
     expect(await order('uncertainty')).toEqual([ids[2], ids[0], ids[1]]);
@@ -120,6 +121,9 @@ describe('review', () => {
     const low = await h.call('review.image', { modelId, imageId: ids[0]!, scoreThreshold: 0.1 });
     expect(low.predictions.map((p) => p.matchedBoxId)).toEqual([labelA, null, labelB]);
     expect(low.missedBoxIds).toEqual([]);
+    expect(low.labeled).toBe(true);
+    const unlabeled = await h.call('review.image', { modelId, imageId: ids[2]!, scoreThreshold: 0.3 });
+    expect(unlabeled).toMatchObject({ labeled: false, missedBoxIds: [], predictions: [{ score: 0.6 }] });
   });
 
   it('scores the labeled validation images with COCO AP per class', async () => {

@@ -163,9 +163,13 @@ export const ReviewRow = z.object({
   imageId: z.number().int(),
   fileName: z.string(),
   split: z.enum(['train', 'val']),
+  /** Whether the image carries labels; an unlabeled one has no true or false positives, only `found`. */
+  labeled: z.boolean(),
   tp: z.number().int(),
   fp: z.number().int(),
   fn: z.number().int(),
+  /** Detections at or above the score threshold. */
+  found: z.number().int(),
   /** Mean closeness of scores to 0.5 in [0, 1]; higher means the model is less sure. */
   uncertainty: z.number(),
 });
@@ -271,6 +275,8 @@ export const trainingMethods = {
   'review.image': method(
     z.object({ modelId: Id, imageId: Id, scoreThreshold: z.number().min(0).max(1).default(0.3) }).strict(),
     z.object({
+      /** False for an unlabeled image: its predictions are neither right nor wrong, only suggestions. */
+      labeled: z.boolean(),
       predictions: z.array(Prediction.extend({ matchedBoxId: z.number().int().nullable() })),
       /** Labeled boxes no prediction above the threshold matched (IoU ≥ 0.5, same class). */
       missedBoxIds: z.array(z.number().int()),

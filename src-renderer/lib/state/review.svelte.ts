@@ -27,6 +27,8 @@ export class ReviewState {
   labels = $state.raw<Box[]>([]);
   predictions = $state.raw<Array<Prediction & { matchedBoxId: number | null }>>([]);
   missed = $state.raw<number[]>([]);
+  /** Whether the shown image carries labels (else its predictions are suggestions, not TP / FP). */
+  labeled = $state(true);
   predicting = $state(false);
 
   /** Every image of the model's review, fetched a page at a time as the list scrolls. */
@@ -95,6 +97,7 @@ export class ReviewState {
     this.labels = labels;
     this.predictions = review.predictions;
     this.missed = review.missedBoxIds;
+    this.labeled = review.labeled;
   }
 
   async predict(scope: 'unlabeled' | 'all' | 'val'): Promise<void> {

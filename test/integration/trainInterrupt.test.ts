@@ -1,9 +1,8 @@
-import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFixture, snapshot, startServices } from './support/harness';
+import { copyFixture, expectSoundDatabase, snapshot, startServices } from './support/harness';
 import {
   builtCliWithTrainer,
   checkpointSteps,
@@ -40,6 +39,32 @@ const progress = (project: string) => {
   return { last: steps.at(-1) ?? 0, checkpoint: checkpointSteps(project, 1).at(-1) ?? null };
 };
 
+/** The run that the kills interrupt: 20 steps with a checkpoint every 4. */
+const STEPS = 20;
+const EVERY = 4;
+
+/** Starts `dw-studio train` and returns once a checkpoint is on disk with at least two steps after it. */
+async function trainPastACheckpoint(project: string) {
+  const train = startCli(bin, home(), [
+    'train',
+    project,
+    ...TINY,
+    '--steps',
+    String(STEPS),
+    '--checkpoint-every',
+    String(EVERY),
+  ]);
+  await waitUntil(
+    train.proc,
+    () => {
+      const p = progress(project);
+      return p.checkpoint !== null && p.last >= p.checkpoint + 2;
+    },
+    'a checkpoint and two more steps',
+  );
+  return train;
+}
+
 beforeAll(async () => {
   bin = await builtCliWithTrainer();
   tmp = mkdtempSync(path.join(os.tmpdir(), 'dws-train-stop-'));
@@ -50,26 +75,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 describe('a training run that is stopped', () => {
   it('killed (SIGKILL): the trainer exits too, the database is sound, and --resume loses only the steps since the last checkpoint', async () => {
     const project = await newProject('killed');
-    const total = 20;
-    const every = 4;
-    const train = startCli(bin, home(), [
-      'train',
-      project,
-      ...TINY,
-      '--steps',
-      String(total),
-      '--checkpoint-every',
-      String(every),
-    ]);
-    // A checkpoint on disk and at least two steps after it.
-    await waitUntil(
-      train.proc,
-      () => {
-        const p = progress(project);
-        return p.checkpoint !== null && p.last >= p.checkpoint + 2;
-      },
-      'a checkpoint and two more steps',
-    );
+    const train = await trainPastACheckpoint(project);
     const trainers = childPids(train.proc.pid!);
     expect(trainers).toHaveLength(1);
     expect(isRunning(trainers[0]!)).toBe(true);
@@ -80,22 +86,16 @@ describe('a training run that is stopped', () => {
     // Its trainer notices the closed IPC channel and exits instead of training on as an orphan, which
     // would write checkpoints up to step 20. (One being written at the kill may still complete.)
     expect(await waitForExit(trainers[0]!, 5000)).toBe(true);
-    expect(progress(project).checkpoint!).toBeLessThanOrEqual(atKill.checkpoint! + every);
+    expect(progress(project).checkpoint!).toBeLessThanOrEqual(atKill.checkpoint! + EVERY);
 
     const { last: lastBeforeKill, checkpoint } = progress(project);
     // Steps recorded past the last checkpoint are trained again. (A checkpoint can also be ahead of
     // the record, when the command died before the report of its step arrived.)
     const lost = Math.max(0, lastBeforeKill - checkpoint!);
-    expect(checkpoint! % every).toBe(0);
-    expect(lost).toBeLessThanOrEqual(every);
+    expect(checkpoint! % EVERY).toBe(0);
+    expect(lost).toBeLessThanOrEqual(EVERY);
 
-    const db = new Database(project, { readonly: true, fileMustExist: true });
-    try {
-      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
-      expect(db.pragma('foreign_key_check')).toEqual([]);
-    } finally {
-      db.close();
-    }
+    expectSoundDatabase(project);
     // Nobody said the run stopped: it stays 'running' until the project is opened again…
     expect(readRuns(project)[0]).toMatchObject({ status: 'running', error: null });
     const h = startServices();
@@ -131,7 +131,7 @@ describe('a training run that is stopped', () => {
     expect(new Set(run!.steps).size).toBe(run!.steps.length);
     expect(before[0]).toBe(1);
     expect(after[0]).toBe(checkpoint! + 1);
-    expect(after.at(-1)).toBe(total);
+    expect(after.at(-1)).toBe(STEPS);
     console.info(
       `SIGKILL at step ${lastBeforeKill}, last checkpoint at step ${checkpoint}: ${lost} step(s) lost; ` +
         `resumed at step ${after[0]}, finished at ${after.at(-1)}`,
@@ -141,25 +141,7 @@ describe('a training run that is stopped', () => {
   it('trainer killed (SIGKILL): the command fails in one line saying so and how to resume, the run is recorded failed, the database is sound, and --resume loses only the steps since the last checkpoint', async () => {
     const project = await newProject('trainer-killed');
     const { sequence: _ids, ...labels } = snapshot(project);
-    const total = 20;
-    const every = 4;
-    const train = startCli(bin, home(), [
-      'train',
-      project,
-      ...TINY,
-      '--steps',
-      String(total),
-      '--checkpoint-every',
-      String(every),
-    ]);
-    await waitUntil(
-      train.proc,
-      () => {
-        const p = progress(project);
-        return p.checkpoint !== null && p.last >= p.checkpoint + 2;
-      },
-      'a checkpoint and two more steps',
-    );
+    const train = await trainPastACheckpoint(project);
     // The trainer alone dies, as when the system's out-of-memory killer picks it; the command lives on.
     const trainers = childPids(train.proc.pid!);
     expect(trainers).toHaveLength(1);
@@ -169,7 +151,7 @@ describe('a training run that is stopped', () => {
     // The command notices, records the run and exits; it does not hang waiting for a dead trainer.
     const r = await within(train.exited, 20_000, 'the command to exit after its trainer was killed');
     const checkpoint = checkpointSteps(project, 1).at(-1)!;
-    expect(checkpoint % every).toBe(0);
+    expect(checkpoint % EVERY).toBe(0);
     const reason =
       'The trainer process was killed (SIGKILL): by another program, or by the system when memory ran out, ' +
       'in which case a smaller input size, batch size or network preset helps.';
@@ -184,17 +166,11 @@ describe('a training run that is stopped', () => {
     // Recorded as failed, with that reason, at once (no reopen needed); nothing the user made is touched.
     const { last: lastBeforeKill } = progress(project);
     expect(readRuns(project)[0]).toMatchObject({ id: 1, status: 'failed', error: reason });
-    const db = new Database(project, { readonly: true, fileMustExist: true });
-    try {
-      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
-      expect(db.pragma('foreign_key_check')).toEqual([]);
-    } finally {
-      db.close();
-    }
+    expectSoundDatabase(project);
     const { sequence: _after, ...labelsAfter } = snapshot(project);
     expect(labelsAfter).toEqual(labels);
     const lost = Math.max(0, lastBeforeKill - checkpoint);
-    expect(lost).toBeLessThanOrEqual(every);
+    expect(lost).toBeLessThanOrEqual(EVERY);
 
     const resumed = runCli(bin, home(), ['train', project, '--resume']);
     expect(resumed.stderr).not.toContain('dw-studio:');
@@ -209,7 +185,7 @@ describe('a training run that is stopped', () => {
     expect(run!.steps).toEqual([...before, ...after]);
     expect(new Set(run!.steps).size).toBe(run!.steps.length);
     expect(after[0]).toBe(checkpoint + 1);
-    expect(after.at(-1)).toBe(total);
+    expect(after.at(-1)).toBe(STEPS);
     console.info(
       `trainer SIGKILL at step ${lastBeforeKill}, last checkpoint at step ${checkpoint}: ${lost} step(s) lost; ` +
         `resumed at step ${after[0]}, finished at ${after.at(-1)}`,
@@ -278,8 +254,6 @@ describe('a training run that is stopped', () => {
     expect(await waitForExit(trainers[0]!)).toBe(true);
     // As after a crash: the run is marked stopped when the project is next opened.
     expect(readRuns(project)[0]).toMatchObject({ status: 'running' });
-    const db = new Database(project, { readonly: true, fileMustExist: true });
-    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
-    db.close();
+    expectSoundDatabase(project);
   });
 });

@@ -1,8 +1,7 @@
-import Database from 'better-sqlite3';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forkTrainer } from '../../src-main/training/forkTrainer';
-import { copyFixture, snapshot, startServices, type Harness } from './support/harness';
+import { copyFixture, expectSoundDatabase, snapshot, startServices, type Harness } from './support/harness';
 
 // A training run whose trainer runs out of WebAssembly memory (the scripted trainer stands in for
 // TensorFlow.js): the user reads why and what to do, and the app and the project go on.
@@ -49,13 +48,7 @@ describe('a training run that runs out of memory', () => {
     expect(labels).toEqual(labelsBefore);
     // (The run's own row is the one new id.)
     expect(sequence).toEqual([...sequenceBefore!, { name: 'runs', seq: 1 }]);
-    const db = new Database(project, { readonly: true, fileMustExist: true });
-    try {
-      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
-      expect(db.pragma('foreign_key_check')).toEqual([]);
-    } finally {
-      db.close();
-    }
+    expectSoundDatabase(project);
 
     // The app goes on: edits are saved, and the trainer (a fresh process) plans the next run.
     await h.call('classes.add', { name: 'after-oom' });

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { expect } from 'vitest';
 import { createServices, type Services } from '../../../src-main/services';
 import type {
   EventName,
@@ -82,6 +83,17 @@ export function snapshot(file: string): Record<string, unknown[]> {
     }
     out.sequence = db.prepare('SELECT * FROM sqlite_sequence ORDER BY name').all();
     return out;
+  } finally {
+    db.close();
+  }
+}
+
+/** The file is a sound SQLite database: pages intact (`integrity_check`) and no dangling references. */
+export function expectSoundDatabase(file: string): void {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(db.pragma('foreign_key_check')).toEqual([]);
   } finally {
     db.close();
   }

@@ -150,7 +150,7 @@ export class JobHost {
           const running = this.#running;
           if (msg.type === 'done') {
             this.#finish(running, null, { cancelled: msg.cancelled, result: msg.result });
-          } else if (msg.type === 'failed' && (msg.outOfMemory || isOutOfMemory(msg.message))) {
+          } else if (msg.type === 'failed' && isOutOfMemory(msg.message)) {
             this.#finish(running, new Error(outOfMemoryReason(this.#lastCompute, running.job, msg.message)));
             // What an out-of-memory leaves behind is not to be trusted (WebAssembly's heap never shrinks,
             // and after a failed allocation a kernel may have written over address 0): the next job

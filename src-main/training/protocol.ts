@@ -101,7 +101,8 @@ export const FromTrainer = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('detections'), jobId: z.string(), detections: z.array(Detection) }),
   z.object({ type: z.literal('done'), jobId: z.string(), cancelled: z.boolean(), result: z.unknown() }),
-  z.object({ type: z.literal('failed'), jobId: z.string(), message: z.string(), outOfMemory: z.boolean() }),
+  /** `message` with the error's class name ("RuntimeError: memory access out of bounds"): the host judges it. */
+  z.object({ type: z.literal('failed'), jobId: z.string(), message: z.string() }),
   z.object({ type: z.literal('log'), level: z.enum(['info', 'warn']), message: z.string() }),
 ]);
 export type FromTrainer = z.infer<typeof FromTrainer>;

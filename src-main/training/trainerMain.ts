@@ -3,7 +3,7 @@
 // the project database: the main process is its only writer.
 import { selectCompute } from '../compute/activate';
 import { evaluateJob, inspectJob, predictJob, readSnapshot, type JobIo } from './jobs';
-import { errorText, isOutOfMemory } from './outOfMemory';
+import { errorText } from './outOfMemory';
 import { ToTrainer, type FromTrainer, type JobSpec } from './protocol';
 import { train } from './trainLoop';
 
@@ -86,9 +86,8 @@ async function main(): Promise<void> {
           cancelled.has(job.jobId) || (result as { cancelled?: boolean } | null)?.cancelled === true;
         send({ type: 'done', jobId: job.jobId, cancelled: wasCancelled, result });
       } catch (e) {
-        const message = e instanceof Error ? e.message : String(e);
-        // Judged with the class name too (RangeError, WebAssembly's RuntimeError): the main side words it.
-        send({ type: 'failed', jobId: job.jobId, message, outOfMemory: isOutOfMemory(errorText(e)) });
+        // With its class name (RangeError, WebAssembly's RuntimeError): the host tells an out-of-memory by it.
+        send({ type: 'failed', jobId: job.jobId, message: errorText(e) });
       } finally {
         cancelled.delete(job.jobId);
       }

@@ -35,8 +35,8 @@ describe('a training run that runs out of memory', () => {
     const run = await h.call('train.start', { overrides: { size: 64, batchSize: 1, maxSteps: 10 } });
     const reason =
       'Training ran out of memory on the WebAssembly CPU backend, which can use at most 4 GB however much ' +
-      'memory the computer has (memory access out of bounds). Start a new run with a smaller input size, ' +
-      'batch size or network preset (it had 64 px, batch 1, the small network).';
+      'memory the computer has (RuntimeError: memory access out of bounds). Start a new run with a smaller ' +
+      'input size, batch size or network preset (it had 64 px, batch 1, the small network).';
     expect(await ended(run.id)).toEqual({ runId: run.id, state: 'failed', message: reason });
     const [info] = await h.call('runs.list', {});
     expect(info).toMatchObject({ id: run.id, state: 'failed', error: reason, backend: 'wasm', steps: 2 });

@@ -69,7 +69,7 @@ describe('trainer job host', () => {
     await expect(h.run(evaluate('o', 'oom'), () => {}).done).rejects.toThrow(/ran out of memory/);
   });
 
-  it('turns a training job the trainer flagged out-of-memory into a reason with the backend and what to do, in a fresh process after it', async () => {
+  it('turns a training job that ran out of memory into a reason with the backend and what to do, in a fresh process after it', async () => {
     const h = host('wasm');
     const first = await pidOf(h, 'p1');
     const events: JobEvent[] = [];
@@ -80,8 +80,8 @@ describe('trainer job host', () => {
     );
     expect(error!.message).toBe(
       'Training ran out of memory on the WebAssembly CPU backend, which can use at most 4 GB however much ' +
-        'memory the computer has (memory access out of bounds). Start a new run with a smaller input size, ' +
-        'batch size or network preset (it had 512 px, batch 8, the resnet18 network).',
+        'memory the computer has (RuntimeError: memory access out of bounds). Start a new run with a smaller ' +
+        'input size, batch size or network preset (it had 512 px, batch 8, the resnet18 network).',
     );
     // The steps before it were relayed as usual.
     expect(events.map((e) => e.type)).toEqual(['step', 'step']);
@@ -95,10 +95,10 @@ describe('trainer job host', () => {
     expect(await pidOf(h, 'p3')).toBe(next);
   });
 
-  it('recognizes an out-of-memory from the words of a trainer that did not flag it', async () => {
+  it('recognizes WebAssembly’s failure to grow its heap as an out-of-memory', async () => {
     const h = host('tensorflow-gpu');
     await expect(h.run(train('g', 'grow-failed'), () => {}).done).rejects.toThrow(
-      /^Training ran out of memory on the GPU \(NVIDIA Test GPU, TensorFlow backend\): its memory is full \(WebAssembly\.Memory\.grow\(\): Maximum memory size exceeded\)\. Start a new run with a smaller input size, batch size or network preset/,
+      /^Training ran out of memory on the GPU \(NVIDIA Test GPU, TensorFlow backend\): its memory is full \(RangeError: WebAssembly\.Memory\.grow\(\): Maximum memory size exceeded\)\. Start a new run with a smaller input size, batch size or network preset/,
     );
   });
 

@@ -1,5 +1,13 @@
 import { events, type EventName, type EventPayload } from '../shared/contract';
 
+/**
+ * Whether answers and events are held to their schemas too (`DW_STUDIO_CHECK_CONTRACT=1`: the tests, and
+ * the processes they start). Off in the app, where the main side is the trusted one.
+ */
+export function checkingContract(): boolean {
+  return process.env.DW_STUDIO_CHECK_CONTRACT === '1';
+}
+
 export type EventListener = <E extends EventName>(name: E, payload: EventPayload<E>) => void;
 
 /** Fan-out of main → renderer events to every connected transport (IPC window, serve-mode sockets). */
@@ -9,7 +17,7 @@ export class EventHub {
 
   /** `checkPayloads`: hold each payload to its event schema and throw at the emitter when it breaks it. */
   constructor(options: { checkPayloads?: boolean } = {}) {
-    this.#checkPayloads = options.checkPayloads ?? false;
+    this.#checkPayloads = options.checkPayloads ?? checkingContract();
   }
 
   emit<E extends EventName>(name: E, payload: EventPayload<E>): void {

@@ -35,8 +35,6 @@ export interface ServicesOptions extends SystemFacts {
   resourcesDir?: string;
   /** better-sqlite3's addon built for this runtime (`npm start` builds one for Electron); default: the package's. */
   sqliteBinding?: string;
-  /** Hold every event payload to its schema; default: on under DW_STUDIO_CHECK_CONTRACT=1 (the tests). */
-  checkContract?: boolean;
 }
 
 export interface Services {
@@ -52,9 +50,7 @@ export interface Services {
 /** The composition of every use case; the same object backs the desktop app, serve mode and the tests. */
 export function createServices(options: ServicesOptions): Services {
   if (options.sqliteBinding) useSqliteBinding(options.sqliteBinding);
-  const events = new EventHub({
-    checkPayloads: options.checkContract ?? process.env.DW_STUDIO_CHECK_CONTRACT === '1',
-  });
+  const events = new EventHub();
   const ctx = new ServiceContext(options, events);
   const trainer = new TrainerHost(options.spawnTrainer);
   const training = new TrainingService(ctx, trainer);

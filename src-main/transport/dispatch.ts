@@ -1,17 +1,15 @@
 import { z } from 'zod';
 import { isMethodName, methods, type CallInfo, type Handlers } from '../shared/contract';
 import { AppError, toErrorInfo, type Envelope } from '../shared/errors';
+import { checkingContract } from '../services/events';
 
 export type Dispatch = (method: unknown, payload: unknown, call: CallInfo) => Promise<Envelope<unknown>>;
-
-/** `DW_STUDIO_CHECK_CONTRACT=1`: also hold every answer to its schema (the tests run with it). */
-export const CHECK_CONTRACT_ENV = 'DW_STUDIO_CHECK_CONTRACT';
 
 export interface DispatchOptions {
   /**
    * Validate each handler's value against the method's output schema too, and answer `internal` when
    * it does not match: the static types cannot see a refinement (an int, a range, a pattern) that a
-   * handler breaks. Off by default in the app, where the main side is the trusted one.
+   * handler breaks. Default: `checkingContract()`.
    */
   checkOutputs?: boolean;
 }
@@ -21,7 +19,7 @@ export interface DispatchOptions {
  * match its schema, and any failure leaves as an `ErrorInfo` value (never a thrown stack).
  */
 export function createDispatch(handlers: Handlers, options: DispatchOptions = {}): Dispatch {
-  const checkOutputs = options.checkOutputs ?? process.env[CHECK_CONTRACT_ENV] === '1';
+  const checkOutputs = options.checkOutputs ?? checkingContract();
   return async (method, payload, call) => {
     try {
       if (!isMethodName(method)) {

@@ -91,14 +91,12 @@ export function reviewHandlers(
         if (list) list.push(p);
         else preds.set(p.imageId, [p]);
       }
-      // This model's own uncertainty per image (the stored column is the newest model's, for the Library).
-      const uncertainty = new Map(
-        images.map((im) => [im.id, uncertaintyOf((preds.get(im.id) ?? []).map((p) => p.score))]),
-      );
       const rows: ReviewRow[] = images.map((im) => {
         const labeled = im.status !== 'unlabeled';
         const own = preds.get(im.id) ?? [];
         const m = matchOne(labeled ? (byImage.get(im.id) ?? []) : [], own, scoreThreshold);
+        // Against no labels every detection above the threshold is a "false positive": that is `found`.
+        const found = m.truePositives.length + m.falsePositives.length;
         return {
           imageId: im.id,
           fileName: im.fileName,
@@ -107,9 +105,10 @@ export function reviewHandlers(
           // Nothing to be wrong against on an unlabeled image: it is not an error, nor sorted as one.
           tp: labeled ? m.truePositives.length : 0,
           fp: labeled ? m.falsePositives.length : 0,
-          fn: labeled ? m.missed.length : 0,
-          found: own.filter((p) => p.score >= scoreThreshold).length,
-          uncertainty: uncertainty.get(im.id) ?? 0,
+          fn: m.missed.length,
+          found,
+          // This model's own (the stored column is the newest model's, for the Library).
+          uncertainty: uncertaintyOf(own.map((p) => p.score)),
         };
       });
       const byName = (a: ReviewRow, b: ReviewRow) =>

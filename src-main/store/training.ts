@@ -237,16 +237,6 @@ export class TrainingRepo {
     })();
   }
 
-  uncertainties(): Map<number, number> {
-    const rows = this.#db
-      .prepare('SELECT id, uncertainty AS u FROM images WHERE uncertainty IS NOT NULL')
-      .all() as Array<{
-      id: number;
-      u: number;
-    }>;
-    return new Map(rows.map((r) => [r.id, r.u]));
-  }
-
   setUncertainty(values: ReadonlyMap<number, number>): void {
     const stmt = this.#db.prepare('UPDATE images SET uncertainty = ? WHERE id = ?');
     this.#db.transaction(() => {

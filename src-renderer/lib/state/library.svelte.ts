@@ -1,6 +1,7 @@
 import { SvelteSet } from 'svelte/reactivity';
 import type { ImageFilter, ImageInfo, ImageOrder } from '../../../src-main/shared/api/project';
 import type { ApiClient } from '../api';
+import { itemAt, PagedList } from './pagedList';
 
 export const PAGE_SIZE = 200;
 
@@ -12,22 +13,34 @@ export class LibraryState {
   filter = $state<ImageFilter>({});
   order = $state<ImageOrder>('name');
   total = $state(0);
-  /** Page index → items; replaced (not mutated) so views re-render per page. */
-  pages = $state.raw<Map<number, ImageInfo[]>>(new Map());
+  /** Page index → items, mirrored from `list`; replaced (not mutated) so views re-render per page. */
+  pages = $state.raw<ReadonlyMap<number, ImageInfo[]>>(new Map());
   selection = new SvelteSet<number>();
   loading = $state(false);
-  /** Bumped on every reload: late answers of an older generation are dropped. */
-  #generation = 0;
-  #inflight = new Map<number, Promise<ImageInfo[]>>();
+  /** The filtered, ordered list, fetched a page at a time; late answers of an older order are dropped. */
+  readonly #list: PagedList<ImageInfo>;
   #anchor: number | null = null;
 
-  constructor(private readonly api: ApiClient) {}
+  constructor(private readonly api: ApiClient) {
+    this.#list = new PagedList<ImageInfo>(
+      PAGE_SIZE,
+      (offset, limit) =>
+        this.api.call('images.list', {
+          filter: $state.snapshot(this.filter),
+          order: this.order,
+          offset,
+          limit,
+        }),
+      (pages, total) => {
+        this.pages = pages;
+        this.total = total;
+      },
+    );
+  }
 
   /** Drops every cached page and fetches the first one again. */
   async reload(): Promise<void> {
-    this.#generation++;
-    this.#inflight.clear();
-    this.pages = new Map();
+    this.#list.reset();
     this.loading = true;
     try {
       await this.loadPage(0);
@@ -48,33 +61,16 @@ export class LibraryState {
   }
 
   itemAt(index: number): ImageInfo | undefined {
-    return this.pages.get(Math.floor(index / PAGE_SIZE))?.[index % PAGE_SIZE];
+    return itemAt(this.pages, PAGE_SIZE, index);
   }
 
-  async loadPage(page: number): Promise<ImageInfo[]> {
-    const cached = this.pages.get(page);
-    if (cached) return cached;
-    let p = this.#inflight.get(page);
-    if (!p) {
-      const generation = this.#generation;
-      p = this.api
-        .call('images.list', {
-          filter: $state.snapshot(this.filter),
-          order: this.order,
-          offset: page * PAGE_SIZE,
-          limit: PAGE_SIZE,
-        })
-        .then((r) => {
-          if (generation === this.#generation) {
-            this.total = r.total;
-            this.pages = new Map(this.pages).set(page, r.items);
-          }
-          return r.items;
-        })
-        .finally(() => this.#inflight.delete(page));
-      this.#inflight.set(page, p);
-    }
-    return p;
+  loadPage(page: number): Promise<ImageInfo[]> {
+    return this.#list.load(page);
+  }
+
+  /** Fetches the pages that hold rows `first` to `last` of the list (inclusive): those on screen. */
+  loadRows(first: number, last: number): Promise<void> {
+    return this.#list.loadRows(first, last);
   }
 
   /** The image at `index`, fetching its page when needed. */
@@ -96,11 +92,7 @@ export class LibraryState {
   /** Replaces one image's row in place (e.g. after its boxes were saved). */
   patch(image: ImageInfo): void {
     const index = this.indexOf(image.id);
-    if (index < 0) return;
-    const page = Math.floor(index / PAGE_SIZE);
-    const items = [...this.pages.get(page)!];
-    items[index % PAGE_SIZE] = image;
-    this.pages = new Map(this.pages).set(page, items);
+    if (index >= 0) this.#list.replace(index, image);
   }
 
   /** Click, Ctrl/Cmd-click (toggle) and Shift-click (range) selection, as in file managers. */

@@ -60,6 +60,17 @@ export class PagedList<T> {
     return p;
   }
 
+  /** Replaces the row at `index` in its loaded page (one row changed); a page not loaded is left to load. */
+  replace(index: number, item: T): void {
+    const page = Math.floor(index / this.pageSize);
+    const items = this.#pages.get(page);
+    if (!items) return;
+    const next = [...items];
+    next[index % this.pageSize] = item;
+    this.#pages = new Map(this.#pages).set(page, next);
+    this.onchange(this.#pages, this.#total);
+  }
+
   /** Fetches the pages that hold rows `first` to `last` (inclusive), those on screen. */
   async loadRows(first: number, last: number): Promise<void> {
     await Promise.all(pagesFor(first, last, this.pageSize).map((p) => this.load(p)));

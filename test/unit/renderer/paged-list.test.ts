@@ -75,4 +75,19 @@ describe('a list fetched a page at a time', () => {
     expect(pagesFor(3, 5, 3)).toEqual([1]);
     expect(pagesFor(5, 4, 3)).toEqual([]);
   });
+
+  it('replaces one row of a loaded page in a new page object, and leaves unloaded pages alone', async () => {
+    const api = server(250);
+    const seen: Array<ReadonlyMap<number, number[]>> = [];
+    const list = new PagedList(100, api.fetchPage, (pages) => seen.push(pages));
+    const before = await list.load(1);
+    list.replace(150, -150);
+    expect(list.itemAt(150)).toBe(-150);
+    expect(list.itemAt(151)).toBe(151);
+    expect(before[50]).toBe(150); // the page handed out earlier is not mutated
+    expect(seen.at(-1)).not.toBe(seen.at(-2)); // a new map, so views re-render
+    list.replace(10, -10); // page 0 was never loaded
+    expect(list.itemAt(10)).toBeUndefined();
+    expect(api.requests).toEqual([[100, 100]]);
+  });
 });

@@ -17,7 +17,12 @@ export function predictionHandlers(
   trainer: TrainerHost,
 ): Pick<
   Handlers,
-  'models.list' | 'predict.run' | 'predictions.get' | 'predictions.resolve' | 'predictions.export'
+  | 'models.list'
+  | 'predict.run'
+  | 'predictions.get'
+  | 'predictions.latest'
+  | 'predictions.resolve'
+  | 'predictions.export'
 > {
   return {
     'models.list': () => ctx.project().store.training.models().map(toModelInfo),
@@ -84,11 +89,12 @@ export function predictionHandlers(
       return { images: images.length, predictions: saved };
     },
 
-    'predictions.get': ({ modelId, imageId }): Prediction[] =>
-      ctx
-        .project()
-        .store.training.predictions(modelId, imageId)
-        .map(({ id, classId, x, y, w, h, score, state }) => ({ id, classId, x, y, w, h, score, state })),
+    'predictions.get': ({ modelId, imageId }): Prediction[] => predictionsOf(ctx, modelId, imageId),
+
+    'predictions.latest': ({ imageId }) => {
+      const modelId = ctx.project().store.training.latestPredictingModel(imageId);
+      return { modelId, predictions: modelId === null ? [] : predictionsOf(ctx, modelId, imageId) };
+    },
 
     'predictions.resolve': ({ ids, state }) => {
       ctx.project().store.training.resolvePredictions(ids, state);
@@ -132,4 +138,11 @@ function imagesFor(ctx: ServiceContext, scope: Scope, ids: number[] | undefined)
           (scope === 'selected' && wanted!.has(im.id))),
     )
     .map((im) => ({ id: im.id, path: session.absolutePath(im.path), width: im.width, height: im.height }));
+}
+
+function predictionsOf(ctx: ServiceContext, modelId: number, imageId: number): Prediction[] {
+  return ctx
+    .project()
+    .store.training.predictions(modelId, imageId)
+    .map(({ id, classId, x, y, w, h, score, state }) => ({ id, classId, x, y, w, h, score, state }));
 }

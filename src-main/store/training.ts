@@ -220,6 +220,14 @@ export class TrainingRepo {
     return rows.filter((r) => keep.has(r.imageId));
   }
 
+  /** The newest model that has predicted this image (found something or not), or null. */
+  latestPredictingModel(imageId: number): number | null {
+    const row = this.#db
+      .prepare('SELECT MAX(model_id) AS id FROM predicted_images WHERE image_id = ?')
+      .get(imageId) as { id: number | null };
+    return row.id;
+  }
+
   predictedImageIds(modelId: number): number[] {
     return (
       this.#db

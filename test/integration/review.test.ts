@@ -147,6 +147,32 @@ describe('review', () => {
     expect(curveA.slice(51).every((p) => p === 0)).toBe(true);
   });
 
+  it('finds, for one image, the newest model that predicted it, found something or not', async () => {
+    const first = await h.call('predictions.latest', { imageId: ids[0]! });
+    expect(first.modelId).toBe(modelId);
+    expect(first.predictions.map((p) => p.score)).toEqual([0.9, 0.8, 0.2]);
+    // A newer model looks at image 2 only, and finds nothing there.
+    const store = ProjectStore.open(file);
+    let newer: number;
+    try {
+      const model = store.training.model(modelId)!;
+      newer = store.training.createModel({
+        runId: model.runId!,
+        path: model.path,
+        metrics: null,
+        name: 'newer',
+      });
+      store.training.savePredictions(newer, [ids[1]!], []);
+    } finally {
+      store.close();
+    }
+    expect(await h.call('predictions.latest', { imageId: ids[1]! })).toEqual({
+      modelId: newer,
+      predictions: [],
+    });
+    expect((await h.call('predictions.latest', { imageId: ids[0]! })).modelId).toBe(modelId);
+  });
+
   it('refuses a model that does not exist', async () => {
     await expect(h.call('review.images', { modelId: modelId + 99 })).rejects.toMatchObject({
       code: 'not_found',

@@ -242,6 +242,11 @@ export const trainingMethods = {
     z.array(Prediction),
     "One image's predictions from a model.",
   ),
+  'predictions.latest': method(
+    z.object({ imageId: Id }).strict(),
+    z.object({ modelId: z.number().int().nullable(), predictions: z.array(Prediction) }),
+    "One image's predictions from the newest model that predicted it (modelId null: none has).",
+  ),
   'predictions.resolve': method(
     z
       .object({ ids: z.array(Id).min(1).max(10_000), state: z.enum(['accepted', 'rejected', 'pending']) })

@@ -40,29 +40,30 @@ export class Suggestions {
 
   /**
    * Shows this image's predictions from the model chosen in this session; until one is chosen, from
-   * the newest model that has predictions for the image.
+   * the newest model that predicted the image (one request, however many models there are).
    */
   async load(image: ImageInfo): Promise<void> {
     const seq = ++this.#seq;
     const choice = this.app.suggestionModel;
-    const models = await this.#listModels();
+    void this.#listModels();
     let found: { modelId: number | null; predictions: Prediction[] } = { modelId: null, predictions: [] };
     if (choice === 'auto') {
-      // Asked together: the newest model need not be the one that predicted this image.
-      const lists = await Promise.all(models.map((m) => this.#fetch(m.id, image.id)));
-      const i = lists.findIndex((l) => l.length > 0);
-      if (i >= 0) found = { modelId: models[i]!.id, predictions: lists[i]! };
+      found =
+        (await this.app.attempt(() => this.app.api.call('predictions.latest', { imageId: image.id }))) ??
+        found;
     } else if (choice !== null) {
-      found = { modelId: choice, predictions: await this.#fetch(choice, image.id) };
+      found = {
+        modelId: choice,
+        predictions:
+          (await this.app.attempt(() =>
+            this.app.api.call('predictions.get', { modelId: choice, imageId: image.id }),
+          )) ?? [],
+      };
     }
     if (seq !== this.#seq) return;
     for (const p of found.predictions) this.#stored.set(p.id, p.state);
     this.modelId = found.modelId;
     this.all = found.predictions;
-  }
-
-  async #fetch(modelId: number, imageId: number): Promise<Prediction[]> {
-    return (await this.app.attempt(() => this.app.api.call('predictions.get', { modelId, imageId }))) ?? [];
   }
 
   /** The same list with some predictions decided. */

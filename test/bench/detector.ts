@@ -135,17 +135,15 @@ async function benchCombo(cfg: DetectorConfig, backend: BackendName, S: number, 
     await o.ltrb.data();
     tf.dispose([o.clsLogits, o.ctrLogits, o.ltrb]);
   }, reps);
+  /** One training step of `d`, waited for (the loss read back), leaving no tensor behind. */
+  const step = (d: Detector, o: SgdMomentum) => async () => {
+    const { losses } = trainStep(d, o, images, targets, 1e-4);
+    await losses.data();
+    losses.dispose();
+  };
   const opt = new SgdMomentum();
-  const stepMs = await timed(async () => {
-    const { losses } = trainStep(det, opt, images, targets, 1e-4);
-    await losses.data();
-    losses.dispose();
-  }, reps);
-  const profile = await tf.profile(async () => {
-    const { losses } = trainStep(det, opt, images, targets, 1e-4);
-    await losses.data();
-    losses.dispose();
-  });
+  const stepMs = await timed(step(det, opt), reps);
+  const profile = await tf.profile(step(det, opt));
   const assign = await assignmentMs(det, images, targets, reps);
   const rss = process.memoryUsage().rss;
   opt.dispose();
@@ -154,11 +152,7 @@ async function benchCombo(cfg: DetectorConfig, backend: BackendName, S: number, 
   const variantMs = async (assigner: 'dw' | 'fcos') => {
     const d = createDetector({ ...cfg, assigner, refine: false });
     const o = new SgdMomentum();
-    const ms = await timed(async () => {
-      const { losses } = trainStep(d, o, images, targets, 1e-4);
-      await losses.data();
-      losses.dispose();
-    }, reps);
+    const ms = await timed(step(d, o), reps);
     o.dispose();
     disposeDetector(d);
     return ms;

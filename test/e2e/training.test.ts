@@ -288,7 +288,11 @@ describe('train, review, suggestions and inspect in Chromium', () => {
     const name = await page.textContent('[data-testid=image-name]');
     await page.keyboard.press('d');
     await expect.poll(() => page.textContent('[data-testid=image-name]')).not.toBe(name);
-    await page.waitForTimeout(200); // suggestions would load now
+    // The next image's suggestions have been looked up (with None: none).
+    const next = db()
+      .prepare('SELECT id FROM images WHERE file_name = ?')
+      .get(await page.textContent('[data-testid=image-name]')) as { id: number };
+    await page.waitForSelector(`[data-loaded-for="${next.id}"]`);
     expect(await page.inputValue('[data-testid=suggestion-model]')).toBe('');
     expect(await page.locator('[data-testid=suggestion-list]').count()).toBe(0);
     await page.selectOption('[data-testid=suggestion-model]', String(model.id));

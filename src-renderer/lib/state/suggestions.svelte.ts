@@ -17,6 +17,8 @@ export class Suggestions {
   /** This image's predictions from that model, as edited and decided here. */
   all = $state.raw<Prediction[]>([]);
   pending = $derived(this.all.filter((p) => p.state === 'pending'));
+  /** The image whose suggestions `all` holds once its load has answered (null: none yet). */
+  loadedFor = $state<number | null>(null);
   /** Each prediction's state as the database holds it (as last read or written). */
   readonly #stored = new Map<number, PredictionState>();
   #models: Promise<ModelInfo[]> | null = null;
@@ -36,6 +38,7 @@ export class Suggestions {
   clear(): void {
     this.#seq++;
     this.all = [];
+    this.loadedFor = null;
   }
 
   /**
@@ -64,6 +67,7 @@ export class Suggestions {
     for (const p of found.predictions) this.#stored.set(p.id, p.state);
     this.modelId = found.modelId;
     this.all = found.predictions;
+    this.loadedFor = image.id;
   }
 
   /** The same list with some predictions decided. */

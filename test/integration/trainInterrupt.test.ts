@@ -39,8 +39,11 @@ const progress = (project: string) => {
   return { last: steps.at(-1) ?? 0, checkpoint: checkpointSteps(project, 1).at(-1) ?? null };
 };
 
-/** The run that the kills interrupt: 20 steps with a checkpoint every 4. */
-const STEPS = 20;
+/**
+ * The run that the kills interrupt: a checkpoint every 4 steps, and steps enough (a few seconds at
+ * 64 px) that the kill lands mid-run even on an idle machine, where 20 steps ended before the poll saw one.
+ */
+const STEPS = 60;
 const EVERY = 4;
 
 /** Starts `dw-studio train` and returns once a checkpoint is on disk with at least two steps after it. */
@@ -84,7 +87,7 @@ describe('a training run that is stopped', () => {
     expect((await train.exited).signal).toBe('SIGKILL');
     const atKill = progress(project);
     // Its trainer notices the closed IPC channel and exits instead of training on as an orphan, which
-    // would write checkpoints up to step 20. (One being written at the kill may still complete.)
+    // would write checkpoints up to the last step. (One being written at the kill may still complete.)
     expect(await waitForExit(trainers[0]!, 5000)).toBe(true);
     expect(progress(project).checkpoint!).toBeLessThanOrEqual(atKill.checkpoint! + EVERY);
 

@@ -11,6 +11,8 @@ type ImageHandlers = Pick<
   | 'images.add'
   | 'images.list'
   | 'images.get'
+  | 'images.rows'
+  | 'images.locate'
   | 'images.setStatus'
   | 'images.setSplit'
   | 'images.assignSplits'
@@ -30,6 +32,14 @@ export function imageHandlers(ctx: ServiceContext): ImageHandlers {
       const img = store.images.get(id, store.latestModelId());
       if (!img) throw new AppError('not_found', `No image with id ${id}`);
       return img;
+    },
+    'images.rows': ({ ids }) => {
+      const { store } = ctx.project();
+      return store.images.rows(ids, store.latestModelId());
+    },
+    'images.locate': ({ id, filter, order }) => {
+      const { store } = ctx.project();
+      return { index: store.images.locate(id, filter, order, store.latestModelId()) };
     },
     'images.setStatus': ({ ids, status }) => {
       const s = ctx.project();

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { ImageInfo, ImageStatus, Split } from '../shared/api/project';
+import type { ImageFilter, ImageInfo, ImageOrder, ImageStatus, Split } from '../shared/api/project';
 import { ImageQuery, type ListQuery } from './imageQuery';
 
 /** What the app knows about a file when it adds it (EXIF orientation applied to width and height). */
@@ -86,6 +86,15 @@ export class ImageRepo {
 
   get(id: number, latestModelId: number | null): ImageInfo | undefined {
     return this.#query.one(id, latestModelId);
+  }
+
+  rows(ids: readonly number[], latestModelId: number | null): ImageInfo[] {
+    return this.#query.rows(ids, latestModelId);
+  }
+
+  /** Position of an image in a filtered, ordered list; null when the filter leaves it out. */
+  locate(id: number, filter: ImageFilter, order: ImageOrder, latestModelId: number | null): number | null {
+    return this.#query.locate(id, filter, order, latestModelId);
   }
 
   list(q: ListQuery): { total: number; items: ImageInfo[] } {

@@ -3,7 +3,7 @@ import type { BoxXYWH, Split } from '../shared/api/project';
 import type { BoxRepo } from './boxes';
 import type { ClassRepo, NewClass } from './classes';
 import type { ImageRepo, NewImage } from './images';
-import { quantize } from './precision';
+import { quantize } from '../shared/geometry';
 
 /** A class of an import: one the project has, or one to create. */
 export type ImportClass = { id: number } | { create: NewClass };

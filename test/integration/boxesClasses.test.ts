@@ -62,6 +62,119 @@ describe('boxes', () => {
   });
 });
 
+describe('box edits by id', () => {
+  it('adds, updates and deletes by id: the other boxes keep their ids, and the reply carries the row', async () => {
+    const cell = await h.call('classes.add', { name: 'cell' });
+    const other = await h.call('classes.add', { name: 'other' });
+    const first = await h.call('boxes.edit', {
+      imageId,
+      add: [
+        { classId: cell.id, x: 10, y: 20, w: 30, h: 40 },
+        { classId: cell.id, x: 100, y: 100, w: 10, h: 10, source: 'model', score: 0.5 },
+        { classId: other.id, x: 630, y: 470, w: 30, h: 30 },
+      ],
+    });
+    const [a, b, c] = first.added;
+    // Clipped to the 640 × 480 image on the way in, by the same rule as everywhere else.
+    expect(c).toMatchObject({ x: 630, y: 470, w: 10, h: 10 });
+    expect(first.image).toMatchObject({ id: imageId, boxCount: 3, status: 'labeled' });
+    expect(first.image.preview).toEqual([
+      cell.id,
+      10,
+      20,
+      30,
+      40,
+      cell.id,
+      100,
+      100,
+      10,
+      10,
+      other.id,
+      630,
+      470,
+      10,
+      10,
+    ]);
+    expect(h.eventsOf('images.changed').at(-1)).toEqual({ ids: [imageId] });
+    expect(h.eventsOf('project.changed').at(-1)!.project!.boxCount).toBe(3);
+
+    const moved = await h.call('boxes.edit', {
+      imageId,
+      update: [{ id: b!.id, classId: other.id, x: 200, y: 210, w: 12, h: 14 }],
+    });
+    // The source and the score of an accepted suggestion stay with the box it became.
+    expect(moved.updated).toEqual([{ ...b, classId: other.id, x: 200, y: 210, w: 12, h: 14 }]);
+    expect(moved.added).toEqual([]);
+    const removed = await h.call('boxes.edit', { imageId, delete: [a!.id] });
+    expect(removed.image.boxCount).toBe(2);
+    expect((await h.call('boxes.get', { imageId })).map((x) => x.id)).toEqual([b!.id, c!.id]);
+
+    // Undo of the delete: the box comes back under its own id.
+    const restored = await h.call('boxes.edit', {
+      imageId,
+      add: [{ id: a!.id, classId: a!.classId, x: a!.x, y: a!.y, w: a!.w, h: a!.h }],
+    });
+    expect(restored.added).toEqual([a]);
+    expect(await h.call('boxes.get', { imageId })).toEqual([a, moved.updated[0], c]);
+    expect((await h.call('project.current'))!.boxCount).toBe(3);
+  });
+
+  it('gives a new id when the asked one is taken, and refuses boxes of another image in one piece', async () => {
+    const cell = await h.call('classes.add', { name: 'cell' });
+    await h.call('images.add', { paths: [path.join(FIXTURES, 'bccd', 'images', 'BloodImage_00087.jpg')] });
+    const second = (await h.call('images.list')).items.find((i) => i.id !== imageId)!.id;
+    const [mine] = (
+      await h.call('boxes.edit', { imageId, add: [{ classId: cell.id, x: 1, y: 1, w: 5, h: 5 }] })
+    ).added;
+    const [theirs] = (
+      await h.call('boxes.edit', { imageId: second, add: [{ classId: cell.id, x: 1, y: 1, w: 5, h: 5 }] })
+    ).added;
+    const again = await h.call('boxes.edit', {
+      imageId,
+      add: [{ id: theirs!.id, classId: cell.id, x: 2, y: 2, w: 5, h: 5 }],
+    });
+    expect(again.added[0]!.id).not.toBe(theirs!.id);
+    await expect(
+      h.call('boxes.edit', { imageId, update: [{ ...theirs!, x: 50 }], delete: [mine!.id] }),
+    ).rejects.toMatchObject({
+      code: 'not_found',
+      message: `Box ${theirs!.id} is not a box of image ${imageId}`,
+    });
+    await expect(
+      h.call('boxes.edit', { imageId, delete: [mine!.id], add: [{ classId: 99, x: 1, y: 1, w: 5, h: 5 }] }),
+    ).rejects.toMatchObject({ code: 'invalid_request', message: 'add[0]: no class with id 99' });
+    // Nothing of a refused edit was written.
+    expect((await h.call('boxes.get', { imageId })).map((b) => b.id)).toEqual([mine!.id, again.added[0]!.id]);
+    expect((await h.call('boxes.get', { imageId: second }))[0]).toEqual(theirs);
+  });
+
+  it('reads rows by id and finds an image in a filtered, ordered list', async () => {
+    for (const f of ['BloodImage_00087.jpg', 'BloodImage_00132.jpg']) {
+      await h.call('images.add', { paths: [path.join(FIXTURES, 'bccd', 'images', f)] });
+    }
+    const list = (await h.call('images.list')).items;
+    expect(list.map((i) => i.fileName)).toEqual([
+      'BloodImage_00066.jpg',
+      'BloodImage_00087.jpg',
+      'BloodImage_00132.jpg',
+    ]);
+    const rows = await h.call('images.rows', { ids: [list[2]!.id, 999, list[0]!.id] });
+    expect(rows).toEqual([list[2], list[0]]);
+    for (const [i, image] of list.entries()) {
+      expect(await h.call('images.locate', { id: image.id })).toEqual({ index: i });
+    }
+    const last = list[2]!.id;
+    expect(await h.call('images.locate', { id: last, filter: { search: '132' } })).toEqual({ index: 0 });
+    expect(await h.call('images.locate', { id: last, filter: { search: '066' } })).toEqual({ index: null });
+    await h.call('images.setStatus', { ids: [list[0]!.id], status: 'reviewed' });
+    expect(await h.call('images.locate', { id: last, filter: { status: 'unlabeled' } })).toEqual({
+      index: 1,
+    });
+    // Most uncertain first: never-predicted images come last, in id order.
+    expect(await h.call('images.locate', { id: last, order: 'uncertainty' })).toEqual({ index: 2 });
+  });
+});
+
 describe('classes', () => {
   it('adds classes with their own colour and the next free digit as hotkey', async () => {
     const a = await h.call('classes.add', { name: 'RBC' });

@@ -71,6 +71,11 @@ export const ImageInfo = z.object({
   problem: z.string().nullable(),
   /** Model uncertainty from the latest prediction run (higher = label it sooner), null if never predicted. */
   uncertainty: z.number().nullable(),
+  /**
+   * The boxes a thumbnail draws: [classId, x, y, w, h] per box, flat, in image pixels (rounded to a
+   * tenth), at most PREVIEW_BOXES of them (the first ones saved).
+   */
+  preview: z.array(z.number()),
 });
 export type ImageInfo = z.infer<typeof ImageInfo>;
 
@@ -92,6 +97,38 @@ export const BoxInput = BoxXYWH.extend({
   score: z.number().min(0).max(1).nullable().default(null),
 });
 export type BoxInput = z.input<typeof BoxInput>;
+
+/** Boxes a thumbnail draws at most (a preview, not the labels: the image itself shows them all). */
+export const PREVIEW_BOXES = 100;
+
+/** One edit of one image's boxes, by id: every box not named keeps its id and its values. */
+export const BoxEdit = z
+  .object({
+    imageId: Id,
+    /** New boxes; `id` asks for that id back (undo of a delete), granted when no box holds it. */
+    add: z
+      .array(BoxInput.extend({ id: Id.optional() }))
+      .max(10_000)
+      .default([]),
+    /** New geometry and class of existing boxes (their source and score stay). */
+    update: z
+      .array(BoxXYWH.extend({ id: Id, classId: Id }))
+      .max(10_000)
+      .default([]),
+    delete: z.array(Id).max(10_000).default([]),
+  })
+  .strict();
+export type BoxEdit = z.input<typeof BoxEdit>;
+
+export const BoxEditResult = z.object({
+  /** The added boxes as saved (clipped to the image, with their ids), in the order given. */
+  added: z.array(Box),
+  /** The updated boxes as saved, in the order given. */
+  updated: z.array(Box),
+  /** The image's row after the edit (box count, status, thumbnail preview). */
+  image: ImageInfo,
+});
+export type BoxEditResult = z.infer<typeof BoxEditResult>;
 
 export const ImageFilter = z
   .object({
@@ -208,6 +245,16 @@ export const projectMethods = {
     ImageInfo,
     'One image, with its box and prediction counts.',
   ),
+  'images.rows': method(
+    z.object({ ids: z.array(Id).min(1).max(1000) }).strict(),
+    z.array(ImageInfo),
+    'The rows of some images (those of them that exist), as the Library shows them.',
+  ),
+  'images.locate': method(
+    z.object({ id: Id, filter: ImageFilter.default({}), order: ImageOrder.default('name') }).strict(),
+    z.object({ index: z.number().int().nullable() }),
+    "An image's position in a filtered, ordered list (null: the filter leaves it out).",
+  ),
   'images.setStatus': method(
     z.object({ ids: Ids, status: ImageStatus }).strict(),
     Done,
@@ -228,10 +275,15 @@ export const projectMethods = {
   ),
 
   'boxes.get': method(z.object({ imageId: Id }).strict(), z.array(Box), 'The labeled boxes of one image.'),
+  'boxes.edit': method(
+    BoxEdit,
+    BoxEditResult,
+    'Add, update and delete boxes of one image by id, in one transaction; other boxes keep their ids.',
+  ),
   'boxes.replace': method(
     z.object({ imageId: Id, boxes: z.array(BoxInput).max(10_000) }).strict(),
     z.array(Box),
-    'Replace the labeled boxes of one image in one transaction (every edit, undo and redo is one call).',
+    'Replace all the labeled boxes of one image in one transaction (new ids); for bulk writes.',
   ),
 
   'classes.list': method(Empty, z.array(ClassInfo), 'Classes with their box counts.'),

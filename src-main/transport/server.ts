@@ -6,6 +6,7 @@ import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Services } from '../services';
 import { CONTENT_SECURITY_POLICY } from '../shared/security';
+import { readSocketCall, SOCKET_PATH, type SocketEvent, type SocketReply } from '../shared/socket';
 import {
   bearerToken,
   cookieName,
@@ -118,7 +119,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const url = new URL(req.url ?? '/', 'http://localhost');
     const origin = req.headers.origin;
     const sameOrigin = !origin || safeHost(origin) === req.headers.host;
-    if (url.pathname !== '/ws' || !authorized(req, url) || !sameOrigin) {
+    if (url.pathname !== SOCKET_PATH || !authorized(req, url) || !sameOrigin) {
       socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
@@ -127,20 +128,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   function attachSocket(ws: WebSocket): void {
     const unsubscribe = options.services.events.subscribe((event, payload) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event, payload }));
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event, payload } as SocketEvent));
     });
     ws.on('close', unsubscribe);
     ws.on('message', (data) => {
-      let msg: { id?: unknown; method?: unknown; payload?: unknown };
-      try {
-        msg = JSON.parse(String(data)) as typeof msg;
-      } catch {
-        return;
-      }
-      if (typeof msg.id !== 'number') return;
+      const msg = readSocketCall(String(data));
+      if (!msg) return;
       const id = msg.id;
       void dispatch(msg.method, msg.payload, { transport: 'serve' }).then((result) => {
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, result }));
+        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, result } satisfies SocketReply));
       });
     });
   }

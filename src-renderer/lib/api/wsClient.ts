@@ -1,5 +1,10 @@
-import { isEventName, type EventName } from '../../../src-main/shared/contract';
-import type { Envelope } from '../../../src-main/shared/errors';
+import { isEventName, type EventName, type MethodName } from '../../../src-main/shared/contract';
+import {
+  isSocketReply,
+  SOCKET_PATH,
+  type SocketCall,
+  type SocketServerMessage,
+} from '../../../src-main/shared/socket';
 import { ApiError, type ApiClient } from './client';
 
 interface Pending {
@@ -22,7 +27,7 @@ export function createWsClient(location: Location, token: string | null): ApiCli
     socket = new Promise((resolve, reject) => {
       const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
       const query = token ? `?token=${encodeURIComponent(token)}` : '';
-      const ws = new WebSocket(`${scheme}://${location.host}/ws${query}`);
+      const ws = new WebSocket(`${scheme}://${location.host}${SOCKET_PATH}${query}`);
       ws.onopen = () => resolve(ws);
       ws.onerror = () =>
         reject(new ApiError({ code: 'io_error', message: 'Cannot reach the DW Studio server' }));
@@ -36,13 +41,8 @@ export function createWsClient(location: Location, token: string | null): ApiCli
         pending.clear();
       };
       ws.onmessage = (e: MessageEvent<string>) => {
-        const msg = JSON.parse(e.data) as {
-          id?: number;
-          result?: Envelope<unknown>;
-          event?: string;
-          payload?: never;
-        };
-        if (typeof msg.id === 'number' && msg.result) {
+        const msg = JSON.parse(e.data) as SocketServerMessage;
+        if (isSocketReply(msg)) {
           const p = pending.get(msg.id);
           pending.delete(msg.id);
           if (!p) return;
@@ -63,7 +63,8 @@ export function createWsClient(location: Location, token: string | null): ApiCli
       const id = nextId++;
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-        ws.send(JSON.stringify({ id, method, payload: args[0] ?? {} }));
+        const call: SocketCall = { id, method: method as MethodName, payload: args[0] ?? {} };
+        ws.send(JSON.stringify(call));
       });
     },
     on(event, listener) {

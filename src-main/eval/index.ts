@@ -17,4 +17,5 @@ export {
 } from './imageMatching';
 export { AREA_RANGES, IOU_THRESHOLDS, MAX_DETS, RECALL_THRESHOLDS } from './params';
 export { boxIou } from './boxIou';
+export { bestF1, type F1Point } from './bestF1';
 export * from './types';

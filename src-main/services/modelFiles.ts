@@ -29,7 +29,7 @@ export function resolveModel(session: ProjectSession, modelId: number): Resolved
   return { row, dir, meta };
 }
 
-export function toModelInfo(row: ModelRow): ModelInfo {
+export function toModelInfo(row: ModelRow, bestF1: ModelInfo['bestF1'] = null): ModelInfo {
   const config = row.config ? (JSON.parse(row.config) as { assigner?: string; refine?: boolean }) : {};
   const metrics = row.metrics ? (JSON.parse(row.metrics) as { AP?: number; AP50?: number }) : {};
   const assigner = Assigner.safeParse(config.assigner);
@@ -42,5 +42,6 @@ export function toModelInfo(row: ModelRow): ModelInfo {
     refine: config.refine === true && config.assigner !== 'fcos',
     AP: metrics.AP ?? null,
     AP50: metrics.AP50 ?? null,
+    bestF1,
   };
 }

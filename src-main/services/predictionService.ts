@@ -8,6 +8,7 @@ import type { Detection } from '../training/protocol';
 import type { ServiceContext } from './context';
 import { resolveModel, toModelInfo } from './modelFiles';
 import { savePredictionBatch } from './predictionStore';
+import { forgetBestF1, modelBestF1 } from './reviewService';
 import type { TrainerHost } from './trainerHost';
 
 type Scope = 'unlabeled' | 'all' | 'val' | 'selected';
@@ -25,7 +26,10 @@ export function predictionHandlers(
   | 'predictions.export'
 > {
   return {
-    'models.list': () => ctx.project().store.training.models().map(toModelInfo),
+    'models.list': () => {
+      const session = ctx.project();
+      return session.store.training.models().map((row) => toModelInfo(row, modelBestF1(session, row.id)));
+    },
 
     'predict.run': async ({ modelId, scope, imageIds }) => {
       const session = ctx.project();
@@ -85,6 +89,7 @@ export function predictionHandlers(
         throw new AppError('internal', `Prediction failed: ${(e as Error).message}`);
       }
       progress(images.length, 'done');
+      forgetBestF1(session, modelId);
       ctx.imagesChanged(null);
       return { images: images.length, predictions: saved };
     },

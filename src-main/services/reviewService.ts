@@ -1,7 +1,7 @@
 // Review: a model's stored predictions against the labels — COCO mAP with per-class AP and PR
 // curves, and per-image true positives, false positives and missed boxes at IoU ≥ 0.5.
-import { evaluate, matchImage } from '../eval';
-import type { ModelEvaluation, ReviewRow } from '../shared/api/training';
+import { bestF1, evaluate, matchImage } from '../eval';
+import type { ModelEvaluation, ModelInfo, ReviewRow } from '../shared/api/training';
 import type { Handlers } from '../shared/contract';
 import type { Box } from '../shared/api/project';
 import type { PredictionRow } from '../store/training';
@@ -24,6 +24,47 @@ function matchOne(labels: readonly Box[], preds: readonly PredictionRow[], thres
 function labeledPredicted(session: ProjectSession, modelId: number) {
   const predicted = new Set(session.store.training.predictedImageIds(modelId));
   return session.store.images.files().filter((im) => predicted.has(im.id) && im.status !== 'unlabeled');
+}
+
+const bestF1Cache = new WeakMap<ProjectSession, Map<number, ModelInfo['bestF1']>>();
+
+/**
+ * The score threshold of a model's best F1 on the labeled validation images it has predicted (the
+ * last validation of its run stores those predictions), remembered per model until it predicts again.
+ */
+export function modelBestF1(session: ProjectSession, modelId: number): ModelInfo['bestF1'] {
+  let cache = bestF1Cache.get(session);
+  if (!cache) bestF1Cache.set(session, (cache = new Map()));
+  if (cache.has(modelId)) return cache.get(modelId)!;
+  const images = labeledPredicted(session, modelId).filter((im) => im.split === 'val');
+  const ids = new Set(images.map((im) => im.id));
+  const byImage = session.store.boxes.byImage();
+  const preds = new Map<number, PredictionRow[]>();
+  for (const p of session.store.training.allPredictions(modelId)) {
+    if (!ids.has(p.imageId)) continue;
+    const list = preds.get(p.imageId);
+    if (list) list.push(p);
+    else preds.set(p.imageId, [p]);
+  }
+  const scores: number[] = [];
+  const found: boolean[] = [];
+  let labels = 0;
+  for (const im of images) {
+    const own = preds.get(im.id) ?? [];
+    const boxes = byImage.get(im.id) ?? [];
+    const m = matchOne(boxes, own, 0);
+    own.forEach((p, i) => (scores.push(p.score), found.push(m.labelOf[i]! >= 0)));
+    labels += boxes.length;
+  }
+  const best = bestF1(scores, found, labels);
+  const result = best && { score: best.score, f1: best.f1, images: images.length };
+  cache.set(modelId, result);
+  return result;
+}
+
+/** A model predicted again: its best-F1 threshold is measured again when next asked for. */
+export function forgetBestF1(session: ProjectSession, modelId: number): void {
+  bestF1Cache.get(session)?.delete(modelId);
 }
 
 export function evaluateModel(

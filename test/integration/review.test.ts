@@ -173,6 +173,13 @@ describe('review', () => {
     expect((await h.call('predictions.latest', { imageId: ids[0]! })).modelId).toBe(modelId);
   });
 
+  it('tells the score threshold of the model’s best F1 on its labeled validation images', async () => {
+    // 3 labels on the two labeled val images; detections 0.9 (finds A), 0.8 (nothing), 0.2 (finds B).
+    // F1 keeping ≥ 0.9: 2·1/(1+3) = 0.5; ≥ 0.8: 2/5 = 0.4; ≥ 0.2: 2·2/(3+3) = 0.667.
+    const [model] = await h.call('models.list');
+    expect(model!.bestF1).toEqual({ score: 0.2, f1: expect.closeTo(2 / 3, 12), images: 2 });
+  });
+
   it('refuses a model that does not exist', async () => {
     await expect(h.call('review.images', { modelId: modelId + 99 })).rejects.toMatchObject({
       code: 'not_found',

@@ -111,6 +111,11 @@ export const ModelInfo = z.object({
   refine: z.boolean(),
   AP: z.number().nullable(),
   AP50: z.number().nullable(),
+  /**
+   * The score threshold at which this model's detections on the labeled validation images it has
+   * predicted reach their best F1 (IoU ≥ 0.5): where its suggestions are worth showing. Null: none.
+   */
+  bestF1: z.object({ score: z.number(), f1: z.number(), images: z.number().int() }).nullable(),
 });
 export type ModelInfo = z.infer<typeof ModelInfo>;
 

@@ -8,9 +8,11 @@ import {
   type AppSession,
   createProjectFromFolder,
   openApp,
+  type Point,
   ROOT,
   screenshot,
   type ServeProcess,
+  stageView,
 } from './harness';
 
 // The Annotate canvas as a user drives it (wheel, Space+drag, middle button, handles, keys), with
@@ -35,25 +37,7 @@ beforeAll(async () => {
 
 afterAll(() => app?.close());
 
-type Point = { x: number; y: number };
-
-/** The stage's view (screen = image × scale + offset) and its mapping between image and page pixels. */
-async function view() {
-  const stage = page.locator('[data-testid=annotation-stage]');
-  const [scale, x, y] = (await stage.getAttribute('data-transform'))!.split(' ').map(Number) as [
-    number,
-    number,
-    number,
-  ];
-  const r = (await stage.boundingBox())!;
-  return {
-    scale,
-    x,
-    y,
-    toPage: (p: Point): Point => ({ x: r.x + x + p.x * scale, y: r.y + y + p.y * scale }),
-    toImage: (p: Point): Point => ({ x: (p.x - r.x - x) / scale, y: (p.y - r.y - y) / scale }),
-  };
-}
+const view = () => stageView(page);
 
 async function drag(from: Point, to: Point, button: 'left' | 'middle' = 'left') {
   await page.mouse.move(from.x, from.y);

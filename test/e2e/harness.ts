@@ -150,3 +150,28 @@ export async function openApp(env: Record<string, string> = {}): Promise<AppSess
     },
   };
 }
+
+export type Point = { x: number; y: number };
+
+/**
+ * The canvas's view once its image is drawn (screen = image × scale + offset, from the stage's
+ * data-transform) and its mapping between image and page pixels; `url`: once it shows that image.
+ */
+export async function stageView(page: Page, url?: string) {
+  const selector = `[data-testid=annotation-stage][data-loaded-url${url ? `="${url}"` : ''}]`;
+  await page.waitForSelector(selector);
+  const stage = page.locator(selector);
+  const [scale, x, y] = (await stage.getAttribute('data-transform'))!.split(' ').map(Number) as [
+    number,
+    number,
+    number,
+  ];
+  const r = (await stage.boundingBox())!;
+  return {
+    scale,
+    x,
+    y,
+    toPage: (p: Point): Point => ({ x: r.x + x + p.x * scale, y: r.y + y + p.y * scale }),
+    toImage: (p: Point): Point => ({ x: (p.x - r.x - x) / scale, y: (p.y - r.y - y) / scale }),
+  };
+}

@@ -11,6 +11,7 @@ import {
   ROOT,
   screenshot,
   type ServeProcess,
+  stageView,
 } from './harness';
 
 let serve: ServeProcess;
@@ -29,13 +30,10 @@ beforeAll(async () => {
 
 afterAll(() => app?.close());
 
-/** Image pixels → page pixels, from the stage's fit (the image is fitted when it opens). */
-async function imageToPage(imageW: number, imageH: number) {
-  const r = await page.locator('[data-testid=annotation-stage]').boundingBox();
-  const s = Math.min(r!.width / imageW, r!.height / imageH) * 0.96;
-  const ox = r!.x + (r!.width - imageW * s) / 2;
-  const oy = r!.y + (r!.height - imageH * s) / 2;
-  return { s, at: (x: number, y: number) => ({ x: ox + x * s, y: oy + y * s }) };
+/** Image pixels → page pixels, from the stage's view once the image is drawn. */
+async function imageToPage() {
+  const v = await stageView(page);
+  return { s: v.scale, at: (x: number, y: number) => v.toPage({ x, y }) };
 }
 
 async function drag(from: { x: number; y: number }, to: { x: number; y: number }) {
@@ -80,8 +78,7 @@ describe('labeling in Chromium (serve mode, real project file)', () => {
     await page.dblclick('[data-image-id]:first-child');
     await page.waitForSelector('[data-testid=view-annotate]');
     await expect.poll(() => page.textContent('[data-testid=image-name]')).toBe('BloodImage_00066.jpg');
-    await page.waitForTimeout(300); // the image loads and is fitted
-    const { at } = await imageToPage(640, 480);
+    const { at } = await imageToPage();
 
     await page.keyboard.press('w');
     await drag(at(100, 80), at(220, 200));
@@ -118,7 +115,7 @@ describe('labeling in Chromium (serve mode, real project file)', () => {
       expect(r.cls).toBe('RBC');
       expect(r.file).toBe('BloodImage_00066.jpg');
       expect(r.status).toBe('labeled');
-      // One screen pixel is about 1.3 image pixels at this fit.
+      // One screen pixel is one image pixel at this fit (a small image is never enlarged to fit).
       for (const k of ['x', 'y', 'w', 'h'] as const) expect(Math.abs(r[k] - expected[i]![k])).toBeLessThan(2);
     });
   });

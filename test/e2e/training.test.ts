@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forkTrainer } from '../../src-main/training/forkTrainer';
 import { JobHost } from '../../src-main/training/jobHost';
 import type { InspectJobResult } from '../../src-main/training/jobs';
-import { type AppSession, openApp, ROOT, screenshot, type ServeProcess } from './harness';
+import { type AppSession, openApp, ROOT, screenshot, type ServeProcess, stageView } from './harness';
 
 // Label → one click → see what the model does and why, in Chromium against serve mode. Training
 // is real (WebAssembly, 128 px, a budget of seconds), so the numbers are small but real.
@@ -317,7 +317,6 @@ describe('train, review, suggestions and inspect in Chromium', () => {
     await page.click('[data-nav=library]');
     await page.dblclick(`[data-image-id="${image.id}"]`);
     await page.waitForSelector('[data-testid=view-annotate]');
-    await page.waitForTimeout(300);
     const labels = db()
       .prepare('SELECT id, class_id AS classId, x, y, w, h FROM boxes WHERE image_id = ? ORDER BY id')
       .all(image.id) as Array<{ id: number; classId: number; x: number; y: number; w: number; h: number }>;
@@ -332,13 +331,9 @@ describe('train, review, suggestions and inspect in Chromium', () => {
       return suggestions.some((p) => cx >= p.x && cx <= p.x + p.w && cy >= p.y && cy <= p.y + p.h);
     })!;
     expect(first).toBeDefined();
-    const stageBox = (await page.locator('[data-testid=annotation-stage]').boundingBox())!;
-    const s = Math.min(stageBox.width / image.width, stageBox.height / image.height) * 0.96;
-    const ox = stageBox.x + (stageBox.width - image.width * s) / 2;
-    const oy = stageBox.y + (stageBox.height - image.height * s) / 2;
-    await page.mouse.click(ox + (first.x + first.w / 2) * s, oy + (first.y + first.h / 2) * s, {
-      button: 'right',
-    });
+    const annotateView = await stageView(page);
+    const centre = annotateView.toPage({ x: first.x + first.w / 2, y: first.y + first.h / 2 });
+    await page.mouse.click(centre.x, centre.y, { button: 'right' });
     await page.waitForSelector('[data-testid=view-inspect]');
     await page.waitForSelector('[data-testid=heatmap-grid]', { timeout: 60_000 });
     const boxId = Number(await page.inputValue('[data-testid=inspect-box]'));
@@ -348,13 +343,11 @@ describe('train, review, suggestions and inspect in Chromium', () => {
     await page.click('[data-cell="wPos-0"]');
 
     // Hover the box centre on the big stage and read the numbers.
-    const inspectStage = (await page.locator('[data-testid=annotation-stage]').boundingBox())!;
-    const si = Math.min(inspectStage.width / image.width, inspectStage.height / image.height) * 0.96;
-    const ix = inspectStage.x + (inspectStage.width - image.width * si) / 2;
-    const iy = inspectStage.y + (inspectStage.height - image.height * si) / 2;
+    const inspectView = await stageView(page);
     const cx = target.x + target.w / 2;
     const cy = target.y + target.h / 2;
-    await page.mouse.move(ix + cx * si, iy + cy * si);
+    const hover = inspectView.toPage({ x: cx, y: cy });
+    await page.mouse.move(hover.x, hover.y);
     await expect.poll(() => page.textContent('[data-testid=readout]')).toContain('stride 8');
     const readout = await page.$$eval('[data-testid=readout] [data-q]', (els) =>
       Object.fromEntries(els.map((e) => [e.getAttribute('data-q'), e.textContent!.trim().split(' ').pop()])),
@@ -432,7 +425,8 @@ describe('train, review, suggestions and inspect in Chromium', () => {
     await page.click(`[data-cell="fcosPositive-${level}"]`);
     // The point's centre, (j + 0.5)·stride network pixels, in image pixels, then on the page.
     const [px, py] = [((col + 0.5) * stride) / r.scale, ((row + 0.5) * stride) / r.scale];
-    await page.mouse.move(ix + px * si, iy + py * si);
+    const point = inspectView.toPage({ x: px, y: py });
+    await page.mouse.move(point.x, point.y);
     await expect
       .poll(() => page.textContent('[data-testid=readout]'))
       .toContain(`stride ${stride} · point (${row}, ${col})`);

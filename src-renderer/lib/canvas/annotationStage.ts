@@ -1,15 +1,27 @@
 import Konva from 'konva';
 import type { BoxXYWH } from '../../../src-main/shared/api/project';
+import {
+  boxFromCorners,
+  clampPoint,
+  isBigEnough,
+  MIN_BOX_SIZE,
+  moveInside,
+  resizedBox,
+} from '../../../src-main/shared/geometry';
 import { BoxMotion } from './boxMotion';
+import { BoxTags } from './boxTags';
 
 export type BoxStyle = 'label' | 'suggestion' | 'tp' | 'fp' | 'fn';
 
-/** A box as the stage draws it; `key` is stable across saves (the database ids are not). */
+/** A box as the stage draws it; `key` stands for the box however often it is saved. */
 export interface StageBox extends BoxXYWH {
   key: string;
   color: string;
+  /** What the box is, shown beside it when it is selected and when the pointer is over it. */
   label: string;
   style: BoxStyle;
+  /** A few characters always drawn on the box's corner (a suggestion's or a detection's score). */
+  tag?: string;
 }
 
 export interface StageCallbacks {
@@ -17,6 +29,10 @@ export interface StageCallbacks {
   onChange?(key: string, box: BoxXYWH): void;
   onSelect?(key: string | null): void;
   onContextMenu?(key: string, clientX: number, clientY: number): void;
+  /** The pointer came over a box (its key and where, in container pixels), or left every box (null). */
+  onHover?(hover: { key: string; x: number; y: number } | null): void;
+  /** A drag in draw mode too small to be a box: nothing was made. */
+  onTooSmall?(minSize: number): void;
   /** Scale or position changed (for overlays that follow the image). */
   onView?(view: { scale: number; x: number; y: number }): void;
   /** Pointer over the image, in image pixels (null when it leaves). */
@@ -25,8 +41,9 @@ export interface StageCallbacks {
 
 export type Tool = 'select' | 'draw' | 'view';
 
-const MIN_BOX = 2; // image pixels: a smaller drag is a click, not a box
 const ZOOM_STEP = 1.15;
+/** Fitting never enlarges an image past its own pixels: only the user zooms in further. */
+const MAX_FIT_SCALE = 1;
 const DASH: Record<BoxStyle, number[] | undefined> = {
   label: undefined,
   suggestion: [6, 4],
@@ -46,6 +63,7 @@ export class AnnotationStage {
   // boxes' canvas, and the overlay layer is hidden while empty.
   readonly #boxLayer = new Konva.Layer();
   readonly #motion = new BoxMotion(this.#boxLayer);
+  readonly #tags = new BoxTags();
   readonly #overlayLayer = new Konva.Layer({ listening: false, visible: false });
   readonly #image = new Konva.Image({ x: 0, y: 0, image: undefined, listening: false });
   // Heatmaps are a few cells per stride: nearest-neighbour keeps cells crisp when zoomed.
@@ -72,6 +90,7 @@ export class AnnotationStage {
   #panning: { x: number; y: number } | null = null;
   #spaceDown = false;
   #label = new Konva.Label({ visible: false, listening: false });
+  #hovered: string | null = null;
 
   constructor(container: HTMLDivElement, callbacks: StageCallbacks) {
     this.#container = container;
@@ -84,11 +103,13 @@ export class AnnotationStage {
       ignoreStroke: true,
       anchorSize: 8,
       borderStrokeWidth: 1,
-      boundBoxFunc: (oldBox, newBox) => (newBox.width < 3 || newBox.height < 3 ? oldBox : newBox),
+      // Boxes in absolute (screen) pixels: a box stays at least MIN_BOX_SIZE image pixels a side.
+      boundBoxFunc: (oldBox, newBox) =>
+        isBigEnough({ w: newBox.width / this.scale, h: newBox.height / this.scale }) ? newBox : oldBox,
     });
     this.#label.add(new Konva.Tag({ fill: '#000000cc', cornerRadius: 2 }));
     this.#label.add(new Konva.Text({ text: '', fontSize: 12, padding: 3, fill: '#fff' }));
-    this.#boxLayer.add(this.#image, this.#overlay, ...this.#motion.nodes, this.#transformer);
+    this.#boxLayer.add(this.#image, this.#overlay, ...this.#motion.nodes, this.#tags.node, this.#transformer);
     this.#overlayLayer.add(this.#label);
     this.stage.add(this.#boxLayer, this.#overlayLayer);
     this.#bindEvents();
@@ -127,6 +148,7 @@ export class AnnotationStage {
 
   /** Keyed update: nodes are reused, so a 2,000-box image re-renders without rebuilding. */
   setBoxes(boxes: StageBox[]): void {
+    this.#tags.set(boxes);
     const seen = new Set<string>();
     for (const box of boxes) {
       seen.add(box.key);
@@ -152,8 +174,9 @@ export class AnnotationStage {
         stroke: box.color,
         strokeWidth: selected ? 3 : 2,
         dash: DASH[box.style],
-        // A fully transparent fill still counts for hits: a box is picked by its inside, not only its edge.
-        fill: hexAlpha(box.color, selected ? 0.18 : box.style === 'suggestion' ? 0.06 : 0),
+        // Outlines only, so the image stays visible under many boxes; a fully transparent fill still
+        // counts for hits: a box is picked by its inside, not only its edge.
+        fill: hexAlpha(box.color, selected ? 0.18 : 0),
         draggable: this.#tool === 'select' && selected,
       });
     }
@@ -165,7 +188,17 @@ export class AnnotationStage {
       }
     }
     if (this.#selected && !this.#rects.has(this.#selected)) this.#selected = null;
+    if (this.#hovered && !this.#rects.has(this.#hovered)) this.#hover(null);
+    this.#describe(boxes);
     this.#syncSelection();
+  }
+
+  /** What the stage draws, on its element, for tests and tools: boxes per style, and the tags. */
+  #describe(boxes: readonly StageBox[]): void {
+    const counts = new Map<BoxStyle, number>();
+    for (const b of boxes) counts.set(b.style, (counts.get(b.style) ?? 0) + 1);
+    this.#container.dataset.boxes = [...counts].map(([style, n]) => `${style}:${n}`).join(' ');
+    this.#container.dataset.tags = boxes.flatMap((b) => (b.tag ? [b.tag] : [])).join('|');
   }
 
   setSelected(key: string | null): void {
@@ -175,9 +208,13 @@ export class AnnotationStage {
     this.setBoxes(boxes);
   }
 
+  /** The whole image in view, centred: as large as fits, but never past 100 %. */
   fit(): void {
     const { width, height } = this.stage.size();
-    const s = Math.min(width / this.#imageSize.width, height / this.#imageSize.height) * 0.96;
+    const s = Math.min(
+      MAX_FIT_SCALE,
+      Math.min(width / this.#imageSize.width, height / this.#imageSize.height) * 0.96,
+    );
     this.stage.scale({ x: s, y: s });
     this.stage.position({
       x: (width - this.#imageSize.width * s) / 2,
@@ -215,6 +252,7 @@ export class AnnotationStage {
 
   #viewChanged(): void {
     this.#motion.moved();
+    if (this.#hovered) this.#hover(null);
     this.stage.batchDraw();
     this.#cb.onView?.({ scale: this.stage.scaleX(), x: this.stage.x(), y: this.stage.y() });
   }
@@ -250,7 +288,19 @@ export class AnnotationStage {
     this.#label.offsetY(this.#label.height());
   }
 
+  #hover(key: string | null): void {
+    this.#hovered = key;
+    const rect = key ? this.#rects.get(key) : undefined;
+    if (!key || !rect) return this.#cb.onHover?.(null);
+    const at = this.toScreen({ x: rect.x(), y: rect.y() + rect.height() * rect.scaleY() });
+    this.#cb.onHover?.({ key, x: at.x, y: at.y });
+  }
+
   #attachRectEvents(rect: Konva.Rect): void {
+    rect.on('mouseenter', () => this.#hover(rect.getAttr('boxKey') as string));
+    rect.on('mouseleave', () => {
+      if (this.#hovered === rect.getAttr('boxKey')) this.#hover(null);
+    });
     rect.on('mousedown touchstart', (e) => {
       // Left button only: the middle one pans, the right one opens the box's menu.
       if (this.#tool !== 'select' || this.#spaceDown || (e.evt as MouseEvent).button !== 0) return;
@@ -268,23 +318,23 @@ export class AnnotationStage {
       this.#cb.onContextMenu?.(this.#labelAt(this.#imagePoint()) ?? key, ev.clientX, ev.clientY);
     });
     rect.on('dragmove', () => {
-      const { width, height } = this.#imageSize;
-      rect.x(clamp(rect.x(), 0, width - rect.width()));
-      rect.y(clamp(rect.y(), 0, height - rect.height()));
+      const inside = moveInside(
+        { x: rect.x(), y: rect.y(), w: rect.width(), h: rect.height() },
+        this.#imageSize,
+      );
+      rect.position({ x: inside.x, y: inside.y });
       this.#placeLabel(rect);
     });
     rect.on('dragend transformend', () => this.#emitChange(rect));
   }
 
   #emitChange(rect: Konva.Rect): void {
-    const { width, height } = this.#imageSize;
     // The transformer scales the node; fold the scale into the size so boxes stay axis-aligned pixels.
-    const x1 = clamp(rect.x(), 0, width);
-    const y1 = clamp(rect.y(), 0, height);
-    const x2 = clamp(rect.x() + rect.width() * rect.scaleX(), 0, width);
-    const y2 = clamp(rect.y() + rect.height() * rect.scaleY(), 0, height);
+    const box = resizedBox(
+      { x: rect.x(), y: rect.y(), w: rect.width() * rect.scaleX(), h: rect.height() * rect.scaleY() },
+      this.#imageSize,
+    );
     rect.scale({ x: 1, y: 1 });
-    const box = { x: x1, y: y1, w: Math.max(x2 - x1, 1), h: Math.max(y2 - y1, 1) };
     rect.setAttrs({ x: box.x, y: box.y, width: box.w, height: box.h });
     this.#cb.onChange?.(rect.getAttr('boxKey') as string, box);
   }
@@ -352,7 +402,7 @@ export class AnnotationStage {
       const p = this.#imagePoint();
       if (!p) return;
       if (this.#tool === 'draw') {
-        const start = { x: clamp(p.x, 0, this.#imageSize.width), y: clamp(p.y, 0, this.#imageSize.height) };
+        const start = clampPoint(p, this.#imageSize);
         const rect = new Konva.Rect({
           ...start,
           width: 0,
@@ -384,14 +434,8 @@ export class AnnotationStage {
       }
       if (this.#drawing && p) {
         const { start, rect } = this.#drawing;
-        const x = clamp(p.x, 0, this.#imageSize.width);
-        const y = clamp(p.y, 0, this.#imageSize.height);
-        rect.setAttrs({
-          x: Math.min(start.x, x),
-          y: Math.min(start.y, y),
-          width: Math.abs(x - start.x),
-          height: Math.abs(y - start.y),
-        });
+        const b = boxFromCorners(start, p, this.#imageSize);
+        rect.setAttrs({ x: b.x, y: b.y, width: b.w, height: b.h });
         this.#overlayLayer.batchDraw();
       }
     });
@@ -403,19 +447,17 @@ export class AnnotationStage {
       const box = { x: rect.x(), y: rect.y(), w: rect.width(), h: rect.height() };
       rect.destroy();
       this.#syncOverlayLayer();
-      if (box.w >= MIN_BOX && box.h >= MIN_BOX) this.#cb.onCreate?.(box);
+      if (isBigEnough(box)) this.#cb.onCreate?.(box);
+      else this.#cb.onTooSmall?.(MIN_BOX_SIZE);
     };
     this.stage.on('mouseup', finish);
     this.stage.on('mouseleave', () => {
       this.#cb.onPointer?.(null);
+      this.#hover(null);
       finish();
     });
     this.stage.on('contextmenu', (e) => e.evt.preventDefault());
   }
-}
-
-function clamp(v: number, lo: number, hi: number): number {
-  return Math.min(hi, Math.max(lo, v));
 }
 
 function hexAlpha(hex: string, alpha: number): string {

@@ -1,18 +1,14 @@
-import type { Box, BoxSource, BoxXYWH, ImageInfo, ImageStatus } from '../../../src-main/shared/api/project';
+import type { BoxXYWH, ImageInfo, ImageStatus } from '../../../src-main/shared/api/project';
 import type { Prediction } from '../../../src-main/shared/api/training';
+import { moveInside } from '../../../src-main/shared/geometry';
 import type { Tool } from '../canvas/annotationStage';
 import { loadImage } from '../canvas/annotationStage';
 import type { AppState } from './app.svelte';
+import { BoxIds, diffBoxes, isEmpty, newKey, toLocal, type LocalBox } from './boxEdits';
 import { History } from './history';
 import { Suggestions } from './suggestions.svelte';
 
-/** A box while it is being edited: `key` is local and stable; database ids change on every save. */
-export interface LocalBox extends BoxXYWH {
-  key: string;
-  classId: number;
-  source: BoxSource;
-  score: number | null;
-}
+export type { LocalBox } from './boxEdits';
 
 /** What undo and redo restore: the labels and the suggestions' edits and decisions, together. */
 interface Snapshot {
@@ -20,26 +16,14 @@ interface Snapshot {
   predictions: Prediction[];
 }
 
-let keySeq = 0;
-const newKey = () => `b${++keySeq}`;
-
-export function toLocal(box: Box | LocalBox): LocalBox {
-  return {
-    key: newKey(),
-    classId: box.classId,
-    x: box.x,
-    y: box.y,
-    w: box.w,
-    h: box.h,
-    source: box.source,
-    score: box.score,
-  };
-}
+/** How long a short note on the canvas (why nothing happened) stays. */
+const NOTE_MS = 4000;
 
 /**
  * The Annotate view's state: the current image (a position in the Library's list), its boxes, the
- * selection and tool, undo/redo, clipboard. Every edit is saved at once, in order, as one
- * `boxes.replace` call: nothing is ever waiting for a save button.
+ * selection and tool, undo/redo, clipboard. Every edit is saved at once, in order, as one `boxes.edit`
+ * call naming the boxes it adds, changes or deletes (the others keep their ids): nothing is ever
+ * waiting for a save button.
  */
 export class AnnotateState {
   index = $state(-1);
@@ -47,18 +31,19 @@ export class AnnotateState {
   boxes = $state.raw<LocalBox[]>([]);
   selected = $state<string | null>(null);
   tool = $state<Tool>('select');
-  activeClassId = $state<number | null>(null);
   /** Saves not yet confirmed by the main process. */
   pendingSaves = $state(0);
   saveError = $state<string | null>(null);
+  /** A short note about the last action (a drag too small to be a box), shown for a few seconds. */
+  note = $state<string | null>(null);
   /** A model's predictions for this image; the pending ones are shown as suggestions. */
   readonly suggest: Suggestions;
   history = new History<Snapshot>();
-  /** Database id of each box as last saved (ids change on every save; keys do not). */
-  #idByKey = new Map<string, number>();
+  readonly #ids = new BoxIds();
   #clipboard: LocalBox[] = [];
   #saveChain: Promise<unknown> = Promise.resolve();
   #loadSeq = 0;
+  #noteTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly app: AppState) {
     this.suggest = new Suggestions(app);
@@ -77,6 +62,17 @@ export class AnnotateState {
     return this.boxes.find((b) => b.key === this.selected);
   }
 
+  /**
+   * The class the next drawn box gets: the one chosen last with no box selected (a number key or the
+   * class list), for the whole session; else the first class. Selecting a box, re-classing it or
+   * moving to another image leaves it as it is.
+   */
+  get drawClassId(): number | null {
+    const chosen = this.app.drawClassId;
+    if (chosen !== null && this.app.classById(chosen)) return chosen;
+    return this.app.classes[0]?.id ?? null;
+  }
+
   /** Opens the image at a position of the Library's current list. */
   async openIndex(index: number): Promise<void> {
     const lib = this.app.library;
@@ -90,7 +86,7 @@ export class AnnotateState {
     this.image = image;
     this.app.currentImageId = image.id;
     this.boxes = boxes.map(toLocal);
-    this.#idByKey = new Map(this.boxes.map((b, i) => [b.key, boxes[i]!.id]));
+    this.#ids.reset(this.boxes, boxes);
     this.selected = null;
     this.history.clear();
     this.suggest.clear();
@@ -98,14 +94,30 @@ export class AnnotateState {
     this.#prefetchNeighbours(index);
   }
 
+  /** Opens an image by id, wherever it is in the Library's list (the first image when it is not in it). */
+  async openImage(imageId: number): Promise<void> {
+    const index = await this.app.library.locate(imageId);
+    await this.openIndex(index ?? 0);
+  }
+
+  /** Clears the Library's filter and stays on this image, now at its place in the whole list. */
+  async clearFilter(): Promise<void> {
+    const id = this.image?.id;
+    this.app.library.filter = {};
+    await this.app.library.reload();
+    if (id !== undefined) await this.openImage(id);
+  }
+
   /** The database id of a box as last saved, for Inspect. */
   boxId(key: string): number | undefined {
-    return this.#idByKey.get(key);
+    return this.#ids.idOf(key);
   }
 
   /** Chooses the model whose suggestions are shown, for the rest of the session (null: none). */
   async chooseModel(modelId: number | null): Promise<void> {
     this.app.suggestionModel = modelId;
+    // Another model's scores mean something else: its own threshold again.
+    this.app.suggestionThreshold = null;
     if (this.image) await this.suggest.load(this.image);
   }
 
@@ -140,12 +152,10 @@ export class AnnotateState {
     await this.flush();
   }
 
-  /** "Accept all above a threshold", optionally for one class. */
-  acceptAbove(threshold: number, classId: number | null): Promise<void> {
+  /** "Accept N": every suggestion drawn (at or above the threshold), optionally of one class. */
+  acceptShown(classId: number | null): Promise<void> {
     return this.accept(
-      this.suggestions
-        .filter((p) => p.score >= threshold && (classId === null || p.classId === classId))
-        .map((p) => p.id),
+      this.suggest.shown.filter((p) => classId === null || p.classId === classId).map((p) => p.id),
     );
   }
 
@@ -153,15 +163,6 @@ export class AnnotateState {
   moveSuggestion(key: string, box: BoxXYWH): void {
     const s = this.suggestionOf(key);
     if (s) this.commit(this.boxes, this.suggest.edit(s.id, box));
-  }
-
-  async openImage(imageId: number): Promise<void> {
-    let index = this.app.library.indexOf(imageId);
-    if (index < 0) {
-      await this.app.library.reload();
-      index = this.app.library.indexOf(imageId);
-    }
-    await this.openIndex(Math.max(index, 0));
   }
 
   go(delta: number): Promise<void> {
@@ -187,35 +188,24 @@ export class AnnotateState {
   }
 
   #apply({ boxes: next, predictions }: Snapshot): void {
-    const boxesChanged = next !== this.boxes;
+    const diff = diffBoxes(this.boxes, next);
     this.boxes = next;
     this.suggest.show(predictions);
     const sel = this.selected;
     if (sel && !next.some((b) => b.key === sel) && !this.suggestionOf(sel)) this.selected = null;
     const image = this.image;
     if (!image) return;
-    const payload = next.map((b) => ({
-      classId: b.classId,
-      x: b.x,
-      y: b.y,
-      w: b.w,
-      h: b.h,
-      source: b.source,
-      score: b.score,
-    }));
     this.pendingSaves++;
     this.#saveChain = this.#saveChain
       .then(async () => {
-        if (boxesChanged) {
-          const saved = await this.api.call('boxes.replace', { imageId: image.id, boxes: payload });
-          if (this.image?.id === image.id) this.#idByKey = new Map(next.map((b, i) => [b.key, saved[i]!.id]));
+        if (!isEmpty(diff)) {
+          const saved = await this.api.call('boxes.edit', this.#ids.request(image.id, diff));
+          this.#ids.saved(diff, saved);
+          if (this.image?.id === image.id) this.image = saved.image;
+          this.app.library.patch(saved.image);
         }
         await this.suggest.sync(predictions);
         this.saveError = null;
-        if (!boxesChanged) return;
-        const fresh = await this.api.call('images.get', { id: image.id });
-        if (this.image?.id === fresh.id) this.image = fresh;
-        this.app.library.patch(fresh);
       })
       .catch((e: unknown) => {
         this.saveError = `Not saved: ${e instanceof Error ? e.message : String(e)}`;
@@ -240,8 +230,8 @@ export class AnnotateState {
   }
 
   addBox(box: BoxXYWH): void {
-    const classId = this.activeClassId ?? this.app.classes[0]?.id;
-    if (classId === undefined) {
+    const classId = this.drawClassId;
+    if (classId === null) {
       this.app.error = 'Add a class first: boxes need a class.';
       return;
     }
@@ -250,20 +240,39 @@ export class AnnotateState {
     this.selected = local.key;
   }
 
+  /** A drag too small to be a box: nothing is made, and the canvas says why for a moment. */
+  tooSmall(minSize: number): void {
+    this.showNote(
+      `No box: drag at least ${minSize} × ${minSize} image pixels, from one corner to the other.`,
+    );
+  }
+
+  showNote(text: string): void {
+    clearTimeout(this.#noteTimer);
+    this.note = text;
+    this.#noteTimer = setTimeout(() => (this.note = null), NOTE_MS);
+  }
+
   moveBox(key: string, box: BoxXYWH): void {
     if (key.startsWith('s')) return this.moveSuggestion(key, box);
     this.commit(this.boxes.map((b) => (b.key === key ? { ...b, ...box } : b)));
   }
 
+  deleteBox(key: string): void {
+    this.commit(this.boxes.filter((b) => b.key !== key));
+  }
+
   deleteSelected(): void {
     const suggestion = this.suggestionOf(this.selected);
     if (suggestion) void this.reject([suggestion.id]);
-    else if (this.selected) this.commit(this.boxes.filter((b) => b.key !== this.selected));
+    else if (this.selected) this.deleteBox(this.selected);
   }
 
-  /** Number-key behaviour: re-class the selected box, else choose the class for the next box. */
+  /**
+   * A number key or a click in the class list: with a box (or suggestion) selected, that box takes the
+   * class; with none, it becomes the class of the next drawn box. Never both.
+   */
   applyClass(classId: number): void {
-    this.activeClassId = classId;
     const suggestion = this.suggestionOf(this.selected);
     if (suggestion) {
       if (suggestion.classId !== classId)
@@ -271,7 +280,11 @@ export class AnnotateState {
       return;
     }
     const sel = this.selectedBox;
-    if (sel && sel.classId !== classId) {
+    if (!sel) {
+      this.app.drawClassId = classId;
+      return;
+    }
+    if (sel.classId !== classId) {
       this.commit(this.boxes.map((b) => (b.key === sel.key ? { ...b, classId } : b)));
     }
   }
@@ -287,19 +300,22 @@ export class AnnotateState {
   }
 
   paste(): void {
-    if (this.#clipboard.length === 0 || !this.image) return;
-    const fitted = this.#clipboard.map((b) => this.#fit(toLocal(b)));
+    const image = this.image;
+    if (this.#clipboard.length === 0 || !image) return;
+    // Images may differ in size: a pasted box is moved (not cut) to lie inside this one.
+    const fitted = this.#clipboard.map((b) => moveInside(toLocal(b), image));
     this.commit([...this.boxes, ...fitted]);
     this.selected = fitted.length === 1 ? fitted[0]!.key : null;
   }
 
   /** Copies every box of the previous image in the list onto this one. */
   async carryPrevious(): Promise<void> {
+    const image = this.image;
     const prev = await this.app.library.fetchAt(this.index - 1);
-    if (!prev) return;
+    if (!prev || !image) return;
     const boxes = await this.app.attempt(() => this.api.call('boxes.get', { imageId: prev.id }));
     if (!boxes?.length) return;
-    this.commit([...this.boxes, ...boxes.map((b) => this.#fit(toLocal(b)))]);
+    this.commit([...this.boxes, ...boxes.map((b) => moveInside(toLocal(b), image))]);
   }
 
   async setStatus(status: ImageStatus): Promise<void> {
@@ -313,19 +329,5 @@ export class AnnotateState {
       this.image = fresh;
       this.app.library.patch(fresh);
     }
-  }
-
-  /** Keeps a pasted box inside this image (images may differ in size). */
-  #fit(b: LocalBox): LocalBox {
-    const { width, height } = this.image!;
-    const w = Math.min(b.w, width);
-    const h = Math.min(b.h, height);
-    return {
-      ...b,
-      w,
-      h,
-      x: Math.min(Math.max(0, b.x), width - w),
-      y: Math.min(Math.max(0, b.y), height - h),
-    };
   }
 }

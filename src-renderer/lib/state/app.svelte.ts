@@ -1,26 +1,23 @@
 import { getContext, setContext } from 'svelte';
-import { DEFAULT_SETTINGS, type Settings } from '../../../src-main/shared/api/app';
-import { ViewName, type TaskProgress } from '../../../src-main/shared/api/events';
-import type { ClassInfo, ProjectInfo } from '../../../src-main/shared/api/project';
+import { DEFAULT_SETTINGS, type PickPurpose, type Settings } from '../../../src-main/shared/api/app';
+import type { TaskProgress, ViewName } from '../../../src-main/shared/api/events';
+import type { ClassInfo, ProjectInfo, RecentProject } from '../../../src-main/shared/api/project';
 import type { SystemInfo } from '../../../src-main/shared/api/system';
 import type { MethodInput } from '../../../src-main/shared/contract';
 import type { ApiClient } from '../api';
 import { LibraryState } from './library.svelte';
+import { readLocation, writeLocation } from './location';
 import { setupProject, type ProjectContents } from './projectSetup';
+import { TrainingStatus } from './trainingStatus.svelte';
 
 const KEY = Symbol('app');
 
-function viewFromHash(hash: string): ViewName {
-  const parsed = ViewName.safeParse(hash.replace(/^#\/?/, '').split('?')[0]);
-  return parsed.success ? parsed.data : 'library';
-}
-
 /**
- * App-wide state: the view (kept in the URL hash so reloads keep it), the open project and its
- * classes, settings, running tasks, and the user-facing error banner.
+ * App-wide state: the view and the open image (kept in the URL hash so reloads keep them), the open
+ * project and its classes, settings, running tasks and training, and the user-facing error banner.
  */
 export class AppState {
-  view = $state<ViewName>(viewFromHash(window.location.hash));
+  view = $state<ViewName>(readLocation(window.location.hash).view);
   info = $state.raw<SystemInfo | null>(null);
   project = $state.raw<ProjectInfo | null>(null);
   classes = $state.raw<ClassInfo[]>([]);
@@ -30,13 +27,18 @@ export class AppState {
   /** A message for the user about something that failed; shown until dismissed. */
   error = $state<string | null>(null);
   showShortcuts = $state(false);
-  /** The image Annotate shows (an id; its position comes from the Library list). */
-  currentImageId = $state<number | null>(null);
+  #currentImageId = $state<number | null>(readLocation(window.location.hash).image);
+  /** The class the next drawn box gets, for the session (number keys and the class list set it). */
+  drawClassId = $state<number | null>(null);
+  /** Review's score threshold, kept while the app is open. */
+  reviewThreshold = $state(0.3);
   /**
    * The model whose predictions Annotate shows as suggestions, as chosen in this session (null: none);
    * 'auto' until the user chooses: then each image shows the newest model that has predictions for it.
    */
   suggestionModel = $state<number | null | 'auto'>('auto');
+  /** The score from which suggestions are drawn, as the user set it (null: the model's best-F1 score). */
+  suggestionThreshold = $state<number | null>(null);
   /** The labeled box Inspect shows (set by right-clicking a box in Annotate). */
   inspectTarget = $state.raw<{ imageId: number; boxId: number } | null>(null);
   ready = $state(false);
@@ -45,10 +47,16 @@ export class AppState {
   /** A message for the Library to show once (what a project made from the start screen received). */
   notice = $state<string | null>(null);
   readonly library: LibraryState;
+  readonly training: TrainingStatus;
 
   constructor(readonly api: ApiClient) {
     this.library = new LibraryState(api);
-    window.addEventListener('hashchange', () => (this.view = viewFromHash(window.location.hash)));
+    this.training = new TrainingStatus(api);
+    window.addEventListener('hashchange', () => {
+      const l = readLocation(window.location.hash);
+      this.view = l.view;
+      if (l.image !== null) this.#currentImageId = l.image;
+    });
     api.on('app.command', (cmd) => {
       if (cmd.command === 'navigate') this.navigate(cmd.view);
       else if (cmd.command === 'close-project') void this.closeProject();
@@ -62,8 +70,11 @@ export class AppState {
       else if (project === null) this.#onProjectClosed();
     });
     api.on('classes.changed', () => void this.refreshClasses());
-    api.on('images.changed', () => {
-      if (this.project) void this.library.reload().catch(() => {});
+    api.on('images.changed', ({ ids }) => {
+      if (!this.project) return;
+      // A few rows changed (a box edit, a status): patched where they are; anything else, reloaded.
+      if (ids) this.library.refreshRows(ids);
+      else void this.library.reload().catch(() => {});
     });
     api.on('task.progress', (t) => {
       const others = this.tasks.filter((x) => x.taskId !== t.taskId);
@@ -73,13 +84,25 @@ export class AppState {
     });
   }
 
+  /** The image Annotate shows (an id; its position comes from the Library list), kept in the URL. */
+  get currentImageId(): number | null {
+    return this.#currentImageId;
+  }
+
+  set currentImageId(id: number | null) {
+    this.#currentImageId = id;
+    const hash = writeLocation({ view: this.view, image: id });
+    if (window.location.hash !== hash) window.history.replaceState(null, '', hash);
+  }
+
   inspect(imageId: number, boxId: number): void {
     this.inspectTarget = { imageId, boxId };
     this.navigate('inspect');
   }
 
   navigate(view: ViewName): void {
-    if (window.location.hash !== `#/${view}`) window.location.hash = `#/${view}`;
+    const hash = writeLocation({ view, image: this.#currentImageId });
+    if (window.location.hash !== hash) window.location.hash = hash;
     this.view = view;
   }
 
@@ -103,7 +126,7 @@ export class AppState {
       this.info = info;
       this.settings = settings;
       this.project = project;
-      if (project) await this.#onProjectOpened();
+      if (project) await this.#onProjectOpened(true);
     });
     this.ready = true;
   }
@@ -144,6 +167,17 @@ export class AppState {
     }
   }
 
+  /** Recently opened projects, for the start screen. */
+  async recentProjects(): Promise<RecentProject[]> {
+    return (await this.attempt(() => this.api.call('project.recent'))) ?? [];
+  }
+
+  /** A native file dialog (desktop only); null when cancelled or it failed (the banner says why). */
+  async pickPath(purpose: PickPurpose): Promise<string[] | null> {
+    const r = await this.attempt(() => this.api.call('app.pickPath', { purpose }));
+    return r?.paths ?? null;
+  }
+
   async openSample(): Promise<void> {
     const project = await this.attempt(() => this.api.call('project.openSample'));
     if (project) await this.#setProject(project);
@@ -158,6 +192,9 @@ export class AppState {
   #onProjectClosed(): void {
     this.classes = [];
     this.currentImageId = null;
+    this.drawClassId = null;
+    this.suggestionThreshold = null;
+    this.training.clear();
     this.inspectTarget = null;
     this.library.selection.clear();
     this.suggestionModel = 'auto';
@@ -188,11 +225,14 @@ export class AppState {
     await this.#onProjectOpened();
   }
 
-  async #onProjectOpened(): Promise<void> {
-    this.currentImageId = null;
+  /** `keepImage`: the first project of a page load keeps the image its URL names. */
+  async #onProjectOpened(keepImage = false): Promise<void> {
+    if (!keepImage) this.currentImageId = null;
+    this.drawClassId = null;
     this.suggestionModel = 'auto';
+    this.suggestionThreshold = null;
     this.library.selection.clear();
-    await Promise.all([this.refreshClasses(), this.library.reload()]);
+    await Promise.all([this.refreshClasses(), this.library.reload(), this.training.refresh()]);
   }
 
   provide(): void {

@@ -1,5 +1,12 @@
 import { SvelteSet } from 'svelte/reactivity';
-import type { ImageFilter, ImageInfo, ImageOrder } from '../../../src-main/shared/api/project';
+import type {
+  DatasetFormat,
+  ImageFilter,
+  ImageInfo,
+  ImageOrder,
+  ImageStatus,
+  Split,
+} from '../../../src-main/shared/api/project';
 import type { ApiClient } from '../api';
 import { itemAt, PagedList } from './pagedList';
 
@@ -20,6 +27,8 @@ export class LibraryState {
   /** The filtered, ordered list, fetched a page at a time; late answers of an older order are dropped. */
   readonly #list: PagedList<ImageInfo>;
   #anchor: number | null = null;
+  readonly #stale = new Set<number>();
+  #refreshing = false;
 
   constructor(private readonly api: ApiClient) {
     this.#list = new PagedList<ImageInfo>(
@@ -93,6 +102,99 @@ export class LibraryState {
   patch(image: ImageInfo): void {
     const index = this.indexOf(image.id);
     if (index >= 0) this.#list.replace(index, image);
+  }
+
+  /**
+   * Rows that changed elsewhere (`images.changed` with ids): those on a loaded page are fetched again
+   * and patched where they are, in one request per burst of events; the pages and the scroll stay.
+   */
+  refreshRows(ids: readonly number[]): void {
+    for (const id of ids) if (this.indexOf(id) >= 0) this.#stale.add(id);
+    if (this.#stale.size === 0 || this.#refreshing) return;
+    this.#refreshing = true;
+    queueMicrotask(() => void this.#refreshStale());
+  }
+
+  async #refreshStale(): Promise<void> {
+    try {
+      while (this.#stale.size > 0) {
+        const ids = [...this.#stale].slice(0, 1000);
+        for (const id of ids) this.#stale.delete(id);
+        const rows = await this.api.call('images.rows', { ids }).catch(() => []);
+        for (const row of rows) this.patch(row);
+      }
+    } finally {
+      this.#refreshing = false;
+    }
+  }
+
+  /** Position of an image in the current list: from a loaded page, else asked of the project. */
+  async locate(imageId: number): Promise<number | null> {
+    const loaded = this.indexOf(imageId);
+    if (loaded >= 0) return loaded;
+    const r = await this.api
+      .call('images.locate', { id: imageId, filter: $state.snapshot(this.filter), order: this.order })
+      .catch(() => null);
+    return r?.index ?? null;
+  }
+
+  /** Whether a filter narrows the list (Annotate's A / D walk only what it lets through). */
+  get filtered(): boolean {
+    return Object.values(this.filter).some((v) => v !== undefined);
+  }
+
+  /** The filter in words: `name contains “0066” · status labeled`. */
+  describeFilter(classes: ReadonlyArray<{ id: number; name: string }>): string {
+    const f = this.filter;
+    const parts: string[] = [];
+    if (f.search) parts.push(`name contains “${f.search}”`);
+    if (f.status) parts.push(`status ${f.status}`);
+    if (f.split) parts.push(`${f.split} split`);
+    if (f.classId !== undefined)
+      parts.push(`class ${classes.find((c) => c.id === f.classId)?.name ?? f.classId}`);
+    if (f.hasPredictions !== undefined) parts.push(f.hasPredictions ? 'has predictions' : 'no predictions');
+    if (f.hasProblem !== undefined) parts.push(f.hasProblem ? 'unreadable files' : 'readable files');
+    return parts.join(' · ');
+  }
+
+  /** Adds image files or folders; says what came in, what was a duplicate and what failed. */
+  async addImages(paths: string[]): Promise<string> {
+    const r = await this.api.call('images.add', { paths });
+    const parts = [`Added ${r.added} image${r.added === 1 ? '' : 's'}`];
+    if (r.duplicates.length) parts.push(`${r.duplicates.length} duplicate(s) skipped`);
+    if (r.failed.length)
+      parts.push(
+        `${r.failed.length} could not be read: ${r.failed
+          .slice(0, 3)
+          .map((f) => `${f.path} (${f.reason})`)
+          .join('; ')}`,
+      );
+    await this.reload();
+    return parts.join(' · ');
+  }
+
+  async importDataset(format: DatasetFormat, path: string): Promise<string> {
+    const r = await this.api.call('dataset.import', { format, path });
+    const extra = r.unsupported.map((u) => `${u.count} ${u.what}`).join(', ');
+    await this.reload();
+    return `Imported ${r.images} images, ${r.boxes} boxes, ${r.classes} classes${extra ? ` · not imported: ${extra}` : ''}${r.warnings.length ? ` · ${r.warnings.length} warning(s): ${r.warnings[0]}` : ''}`;
+  }
+
+  async exportDataset(format: DatasetFormat, dir: string): Promise<string> {
+    const r = await this.api.call('dataset.export', { format, dir });
+    return `Exported ${r.images} images and ${r.boxes} boxes to ${r.dir}`;
+  }
+
+  /** Moves, marks or removes the selected images, then shows the list as the filter now has it. */
+  async bulk(action: { split: Split } | { status: ImageStatus } | { remove: true }): Promise<void> {
+    const ids = [...this.selection];
+    if (ids.length === 0) return;
+    if ('remove' in action) {
+      await this.api.call('images.remove', { ids });
+      this.selection.clear();
+    } else if ('split' in action) await this.api.call('images.setSplit', { ids, split: action.split });
+    else await this.api.call('images.setStatus', { ids, status: action.status });
+    await this.reload();
   }
 
   /** Click, Ctrl/Cmd-click (toggle) and Shift-click (range) selection, as in file managers. */

@@ -4,6 +4,9 @@ import type { AppState } from './app.svelte';
 
 export type PredictionState = Prediction['state'];
 
+/** The threshold shown for a model that has no best-F1 score (no labeled validation image predicted). */
+export const FALLBACK_THRESHOLD = 0.5;
+
 /**
  * One image's predictions from one model, shown in Annotate as suggestions. Decisions (accept,
  * reject) and edits are made here first and are part of Annotate's undo history; `sync` then writes
@@ -16,7 +19,12 @@ export class Suggestions {
   modelId = $state<number | null>(null);
   /** This image's predictions from that model, as edited and decided here. */
   all = $state.raw<Prediction[]>([]);
-  pending = $derived(this.all.filter((p) => p.state === 'pending'));
+  /** Those not yet accepted or rejected, best score first (the list shows them all). */
+  pending = $derived(this.all.filter((p) => p.state === 'pending').sort((a, b) => b.score - a.score));
+  /** The model shown, from the picker's list (null: none, or the list is not in yet). */
+  model = $derived(this.models.find((m) => m.id === this.modelId) ?? null);
+  /** The pending suggestions at or above the threshold: the ones drawn. */
+  shown = $derived(this.pending.filter((p) => p.score >= this.threshold));
   /** The image whose suggestions `all` holds once its load has answered (null: none yet). */
   loadedFor = $state<number | null>(null);
   /** Each prediction's state as the database holds it (as last read or written). */
@@ -26,12 +34,31 @@ export class Suggestions {
 
   constructor(private readonly app: AppState) {}
 
+  /**
+   * Suggestions scoring at least this are drawn on the image and taken by "Accept N": the one the
+   * user set in this session, else the shown model's best-F1 score on its validation images.
+   */
+  get threshold(): number {
+    return this.app.suggestionThreshold ?? this.model?.bestF1?.score ?? FALLBACK_THRESHOLD;
+  }
+
+  /** Whether the threshold is the model's own (its best F1) rather than one the user set. */
+  get thresholdIsModels(): boolean {
+    return this.app.suggestionThreshold === null && !!this.model?.bestF1;
+  }
+
   #listModels(): Promise<ModelInfo[]> {
     this.#models ??= this.app.api.call('models.list').then(
       (m) => (this.models = m),
       () => (this.models = []),
     );
     return this.#models;
+  }
+
+  /** The user's threshold for the rest of the session (null: the model's own again). */
+  setThreshold(value: number | null): void {
+    this.app.suggestionThreshold =
+      value === null || !Number.isFinite(value) ? null : Math.min(1, Math.max(0, value));
   }
 
   /** Forgets the shown predictions (another image is opening). */

@@ -42,6 +42,8 @@ export interface StageCallbacks {
 export type Tool = 'select' | 'draw' | 'view';
 
 const ZOOM_STEP = 1.15;
+/** How far outside a box, in screen pixels, a right-click still means that box (its stroke and a bit). */
+const PICK_TOLERANCE_PX = 4;
 /** Fitting never enlarges an image past its own pixels: only the user zooms in further. */
 const MAX_FIT_SCALE = 1;
 const DASH: Record<BoxStyle, number[] | undefined> = {
@@ -310,13 +312,6 @@ export class AnnotationStage {
         this.#cb.onSelect?.(key);
       }
     });
-    rect.on('contextmenu', (e) => {
-      e.evt.preventDefault();
-      e.cancelBubble = true;
-      const ev = e.evt as MouseEvent;
-      const key = rect.getAttr('boxKey') as string;
-      this.#cb.onContextMenu?.(this.#labelAt(this.#imagePoint()) ?? key, ev.clientX, ev.clientY);
-    });
     rect.on('dragmove', () => {
       const inside = moveInside(
         { x: rect.x(), y: rect.y(), w: rect.width(), h: rect.height() },
@@ -340,15 +335,23 @@ export class AnnotationStage {
   }
 
   /**
-   * The topmost labeled box under an image point. The menu of a box (Inspect) is about labels, and
-   * suggestions drawn over them must not hide them from it.
+   * The topmost labeled box under an image point, its outline included (the stroke is drawn a pixel
+   * or two outside the box, and that is where people click). The menu of a box (Inspect) is about
+   * labels, and suggestions drawn over them must not hide them from it.
    */
   #labelAt(p: { x: number; y: number } | null): string | null {
     if (!p) return null;
+    const t = PICK_TOLERANCE_PX / this.scale;
     const keys = [...this.#rects.keys()];
     for (let i = keys.length - 1; i >= 0; i--) {
       const b = this.#boxes.get(keys[i]!);
-      if (b?.style === 'label' && p.x >= b.x && p.y >= b.y && p.x <= b.x + b.w && p.y <= b.y + b.h)
+      if (
+        b?.style === 'label' &&
+        p.x >= b.x - t &&
+        p.y >= b.y - t &&
+        p.x <= b.x + b.w + t &&
+        p.y <= b.y + b.h + t
+      )
         return b.key;
     }
     return null;
@@ -456,7 +459,14 @@ export class AnnotationStage {
       this.#hover(null);
       finish();
     });
-    this.stage.on('contextmenu', (e) => e.evt.preventDefault());
+    // One handler for the menu of a box, wherever the click lands: on a label, on its outline, or on
+    // a suggestion drawn over it, the label is meant; a suggestion alone is passed as itself.
+    this.stage.on('contextmenu', (e) => {
+      e.evt.preventDefault();
+      const hit = e.target === this.stage ? undefined : (e.target.getAttr('boxKey') as string | undefined);
+      const key = this.#labelAt(this.#imagePoint()) ?? hit;
+      if (key) this.#cb.onContextMenu?.(key, e.evt.clientX, e.evt.clientY);
+    });
   }
 }
 

@@ -463,7 +463,10 @@ export class AnnotationStage {
     // a suggestion drawn over it, the label is meant; a suggestion alone is passed as itself.
     this.stage.on('contextmenu', (e) => {
       e.evt.preventDefault();
-      const hit = e.target === this.stage ? undefined : (e.target.getAttr('boxKey') as string | undefined);
+      const hit =
+        e.target === this.stage
+          ? undefined
+          : ((e.target as Konva.Node).getAttr('boxKey') as string | undefined);
       const key = this.#labelAt(this.#imagePoint()) ?? hit;
       if (key) this.#cb.onContextMenu?.(key, e.evt.clientX, e.evt.clientY);
     });

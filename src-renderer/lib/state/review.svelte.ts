@@ -17,7 +17,6 @@ export const REVIEW_PAGE_SIZE = 100;
 export class ReviewState {
   models = $state.raw<ModelInfo[]>([]);
   modelId = $state<number | null>(null);
-  threshold = $state(0.3);
   sort = $state<ReviewSort>('errors');
   /** The loaded pages of the image list (page index → rows), mirrored from `list`. */
   pages = $state.raw<ReadonlyMap<number, ReviewRow[]>>(new Map());
@@ -29,10 +28,15 @@ export class ReviewState {
   missed = $state.raw<number[]>([]);
   /** Whether the shown image carries labels (else its predictions are suggestions, not TP / FP). */
   labeled = $state(true);
+  /** The shown image's size in pixels (the canvas fits it before its file has loaded). */
+  size = $state.raw<{ width: number; height: number } | null>(null);
   predicting = $state(false);
+  /** What the last prediction run did, said once it is done. */
+  notice = $state<string | null>(null);
 
   /** Every image of the model's review, fetched a page at a time as the list scrolls. */
   readonly list: PagedList<ReviewRow>;
+  #sizeOf: number | null = null;
 
   constructor(private readonly app: AppState) {
     this.list = new PagedList<ReviewRow>(
@@ -50,6 +54,15 @@ export class ReviewState {
         this.total = total;
       },
     );
+  }
+
+  /** Detections scoring at least this are counted and drawn; kept for the session, across views. */
+  get threshold(): number {
+    return this.app.reviewThreshold;
+  }
+
+  set threshold(value: number) {
+    this.app.reviewThreshold = value;
   }
 
   rowAt(index: number): ReviewRow | undefined {
@@ -84,31 +97,60 @@ export class ReviewState {
     await this.loadImage();
   }
 
+  /** Shows one image of the list. */
+  async show(imageId: number): Promise<void> {
+    this.imageId = imageId;
+    await this.loadImage();
+  }
+
   async loadImage(): Promise<void> {
     const { modelId, imageId } = this;
     if (modelId === null || imageId === null) return;
-    const [labels, review] = await Promise.all([
+    const [labels, review, image] = await Promise.all([
       this.app.attempt(() => this.app.api.call('boxes.get', { imageId })),
       this.app.attempt(() =>
         this.app.api.call('review.image', { modelId, imageId, scoreThreshold: this.threshold }),
       ),
+      this.size && this.#sizeOf === imageId
+        ? null
+        : this.app.attempt(() => this.app.api.call('images.get', { id: imageId })),
     ]);
     if (imageId !== this.imageId || !labels || !review) return;
+    if (image) {
+      this.size = { width: image.width, height: image.height };
+      this.#sizeOf = imageId;
+    }
     this.labels = labels;
     this.predictions = review.predictions;
     this.missed = review.missedBoxIds;
     this.labeled = review.labeled;
   }
 
+  /** Runs the model over some images, then says what it found, and shows the new results. */
   async predict(scope: 'unlabeled' | 'all' | 'val'): Promise<void> {
     if (this.modelId === null) return;
     const modelId = this.modelId;
     this.predicting = true;
+    this.notice = null;
     try {
-      await this.app.attempt(() => this.app.api.call('predict.run', { modelId, scope }));
+      const r = await this.app.attempt(() => this.app.api.call('predict.run', { modelId, scope }));
+      if (r) {
+        const name = this.models.find((m) => m.id === modelId)?.name ?? `Model ${modelId}`;
+        this.notice =
+          r.images === 0
+            ? `${name}: no ${scope === 'all' ? '' : `${scope === 'val' ? 'validation' : 'unlabeled'} `}images to predict.`
+            : `${name} predicted ${r.images} image${r.images === 1 ? '' : 's'}: ${r.predictions} detection${r.predictions === 1 ? '' : 's'}, shown here and as suggestions in Annotate.`;
+      }
       await this.refresh();
     } finally {
       this.predicting = false;
     }
+  }
+
+  /** Another model: its list and numbers from the first image. */
+  async chooseModel(modelId: number): Promise<void> {
+    this.modelId = modelId;
+    this.imageId = null;
+    await this.refresh();
   }
 }

@@ -39,7 +39,7 @@ describe('box edits by key', () => {
     // A new box has no id to ask for until its save answers with one.
     const fresh = toLocal(box(0, 50));
     const added = diffBoxes(local, [...local, fresh]);
-    expect(ids.request(3, added).add[0]).not.toHaveProperty('id');
+    expect(ids.request(3, added).add![0]).not.toHaveProperty('id');
     ids.saved(added, { added: [box(12, 50)], updated: [], image: {} as never });
     expect(ids.idOf(fresh.key)).toBe(12);
   });

@@ -62,6 +62,7 @@ export const zones = [
       'uplot/*',
       '@tanstack/*',
       'd3-scale-chromatic',
+      'focus-trap',
       'zod',
     ],
   },

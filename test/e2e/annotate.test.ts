@@ -13,6 +13,7 @@ import {
   screenshot,
   type ServeProcess,
   stageView,
+  dragMouse,
 } from './harness';
 
 // The Annotate canvas as a user drives it (wheel, Space+drag, middle button, handles, keys), with
@@ -39,13 +40,7 @@ afterAll(() => app?.close());
 
 const view = () => stageView(page);
 
-async function drag(from: Point, to: Point, button: 'left' | 'middle' = 'left') {
-  await page.mouse.move(from.x, from.y);
-  await page.mouse.down({ button });
-  await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 4 });
-  await page.mouse.move(to.x, to.y, { steps: 4 });
-  await page.mouse.up({ button });
-}
+const drag = (from: Point, to: Point, button?: 'left' | 'middle') => dragMouse(page, from, to, button);
 
 interface Row {
   file: string;

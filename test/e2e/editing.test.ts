@@ -13,6 +13,7 @@ import {
   screenshot,
   type ServeProcess,
   stageView,
+  dragMouse,
 } from './harness';
 
 // Annotate's rules as a user meets them: box ids that survive edits and undo (and what goes over the
@@ -78,13 +79,7 @@ const calls = (method: string) => sent.filter((c) => c.method === method);
 /** Mouse events carry whole CSS pixels: page points are rounded, so a drag moves by exact pixels. */
 const round = (p: Point): Point => ({ x: Math.round(p.x), y: Math.round(p.y) });
 
-async function drag(from: Point, to: Point) {
-  await page.mouse.move(from.x, from.y);
-  await page.mouse.down();
-  await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 4 });
-  await page.mouse.move(to.x, to.y, { steps: 4 });
-  await page.mouse.up();
-}
+const drag = (from: Point, to: Point, button?: 'left' | 'middle') => dragMouse(page, from, to, button);
 
 describe('Annotate rules in Chromium', () => {
   it('opens a 640 × 480 image at 100 %, not enlarged to fill the canvas, until the user zooms', async () => {

@@ -175,3 +175,17 @@ export async function stageView(page: Page, url?: string) {
     toImage: (p: Point): Point => ({ x: (p.x - r.x - x) / scale, y: (p.y - r.y - y) / scale }),
   };
 }
+
+/** A mouse drag as a hand makes it: down, through the middle, up, in small steps. */
+export async function dragMouse(
+  page: Page,
+  from: Point,
+  to: Point,
+  button: 'left' | 'middle' = 'left',
+): Promise<void> {
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down({ button });
+  await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 4 });
+  await page.mouse.move(to.x, to.y, { steps: 4 });
+  await page.mouse.up({ button });
+}

@@ -12,6 +12,8 @@ import {
   screenshot,
   type ServeProcess,
   stageView,
+  dragMouse,
+  type Point,
 } from './harness';
 
 let serve: ServeProcess;
@@ -36,13 +38,7 @@ async function imageToPage() {
   return { s: v.scale, at: (x: number, y: number) => v.toPage({ x, y }) };
 }
 
-async function drag(from: { x: number; y: number }, to: { x: number; y: number }) {
-  await page.mouse.move(from.x, from.y);
-  await page.mouse.down();
-  await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 4 });
-  await page.mouse.move(to.x, to.y, { steps: 4 });
-  await page.mouse.up();
-}
+const drag = (from: Point, to: Point, button?: 'left' | 'middle') => dragMouse(page, from, to, button);
 
 function boxesInDatabase() {
   const db = new Database(projectFile, { readonly: true });
@@ -129,6 +125,87 @@ describe('labeling in Chromium (serve mode, real project file)', () => {
     await expect.poll(() => page.locator('[role=dialog]').count()).toBe(0);
     expect(boxesInDatabase()).toHaveLength(2);
     await page.click('[data-testid=toggle-classes]');
+  });
+
+  it('keeps focus in a dialog, closes it on Escape and answers its default button on Enter', async () => {
+    const inDialog = () => page.evaluate<boolean>("!!document.activeElement?.closest('[role=dialog]')");
+    const focused = () => page.evaluate<string>("document.activeElement?.textContent?.trim() ?? ''");
+    await page.click('[data-testid=toggle-classes]');
+    await page.click('[data-testid=delete-class-RBC]');
+    await page.waitForSelector('[role=dialog]');
+    // Focus is on the default button; Tab and Shift+Tab go round the dialog, never behind it.
+    expect(await focused()).toBe('Move boxes, delete class');
+    for (let i = 0; i < 6; i++) {
+      await page.keyboard.press('Tab');
+      expect(await inDialog()).toBe(true);
+    }
+    await page.keyboard.press('Shift+Tab');
+    expect(await inDialog()).toBe(true);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('[role=dialog]').count()).toBe(0);
+    expect(boxesInDatabase()).toHaveLength(2);
+    // Focus is back where it was.
+    expect(await page.evaluate("document.activeElement?.getAttribute('data-testid')")).toBe(
+      'delete-class-RBC',
+    );
+
+    // Enter answers the default button: a class without boxes is deleted.
+    await page.fill('[data-testid=new-class-name]', 'Spare');
+    await page.click('[data-testid=add-class]');
+    await page.waitForSelector('[data-class-row="Spare"]');
+    await page.click('[data-testid=delete-class-Spare]');
+    await page.waitForSelector('[role=dialog]');
+    expect(await focused()).toBe('Delete class');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('[data-class-row="Spare"]').count()).toBe(0);
+    // A dangerous answer is never the default: Enter in Remove images is Cancel.
+    await page.click('[data-image-id]:first-child');
+    await page.click('button:text-is("Remove")');
+    await page.waitForSelector('[role=dialog]');
+    expect(await focused()).toBe('Cancel');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('[role=dialog]').count()).toBe(0);
+    expect(await page.locator('[data-image-id]').count()).toBe(8);
+    await page.click('button:text-is("Clear")');
+    // The list of shortcuts is a dialog too: Enter closes it.
+    await page.evaluate('document.activeElement?.blur()');
+    await page.keyboard.press('?');
+    await page.waitForSelector('[data-testid=shortcut-overlay]');
+    expect(await inDialog()).toBe(true);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('[data-testid=shortcut-overlay]').count()).toBe(0);
+    await page.click('[data-testid=toggle-classes]');
+  });
+
+  it('draws the labels on the thumbnails, in their class colours', async () => {
+    const cell = page.locator('[data-image-id]:has-text("BloodImage_00066.jpg")');
+    const svg = cell.locator('svg[data-preview-boxes]');
+    await expect.poll(() => svg.getAttribute('data-preview-boxes')).toBe('2');
+    // In image pixels over the whole image, the SVG laid exactly over the thumbnail.
+    expect(await svg.getAttribute('viewBox')).toBe('0 0 640 480');
+    const [img, over] = await Promise.all([cell.locator('img').boundingBox(), svg.boundingBox()]);
+    expect(over).toEqual(img);
+    const db = new Database(projectFile, { readonly: true });
+    const { color } = db.prepare("SELECT color FROM classes WHERE name = 'RBC'").get() as { color: string };
+    const boxes = db.prepare('SELECT x, y, w, h FROM boxes ORDER BY id').all() as Array<
+      Record<string, number>
+    >;
+    db.close();
+    const paths = await svg
+      .locator('path')
+      .evaluateAll((els) => els.map((e) => [e.getAttribute('stroke'), e.getAttribute('d')]));
+    const tenth = (v: number) => Math.round(v * 10) / 10;
+    expect(paths).toEqual([
+      [
+        color,
+        boxes
+          .map((b) => `M${tenth(b.x!)} ${tenth(b.y!)}h${tenth(b.w!)}v${tenth(b.h!)}h${-tenth(b.w!)}Z`)
+          .join(''),
+      ],
+    ]);
+    // Images without boxes draw none.
+    expect(await page.locator('[data-image-id]:has-text("BloodImage_00087.jpg") svg').count()).toBe(0);
+    await screenshot(page, 'library-thumbnail-boxes');
   });
 
   it('filters the Library by status, class, split and file name', async () => {

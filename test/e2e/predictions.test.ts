@@ -28,23 +28,12 @@ let errors: string[];
 const work = mkdtempSync(path.join(os.tmpdir(), 'dws-e2e-predictions-'));
 const projectFile = path.join(work, 'cells.dwproj');
 
-interface Label {
+interface Label extends Rect {
   id: number;
   imageId: number;
   classId: number;
-  x: number;
-  y: number;
-  w: number;
-  h: number;
 }
-interface Suggestion {
-  id: number;
-  imageId: number;
-  classId: number;
-  x: number;
-  y: number;
-  w: number;
-  h: number;
+interface Suggestion extends Label {
   score: number;
 }
 
@@ -174,19 +163,28 @@ function writeWeakModel(): void {
 
 /** The canvas's colour at an image point (the layer that draws the image and the boxes). */
 async function pixel(at: Point): Promise<number[]> {
-  return page.evaluate(
-    ([x, y]) => {
-      const canvas = document.querySelector<HTMLCanvasElement>('[data-testid=annotation-stage] canvas')!;
+  return page.$eval(
+    '[data-testid=annotation-stage] canvas',
+    (el, [x, y]) => {
+      const canvas = el as unknown as CanvasLike;
       const r = canvas.getBoundingClientRect();
       const ratio = canvas.width / r.width;
-      return Array.from(
-        canvas
-          .getContext('2d')!
-          .getImageData(Math.round((x - r.left) * ratio), Math.round((y - r.top) * ratio), 1, 1).data,
-      );
+      const data = canvas
+        .getContext('2d')
+        .getImageData(Math.round((x - r.left) * ratio), Math.round((y - r.top) * ratio), 1, 1).data;
+      return Array.from(data);
     },
     [at.x, at.y] as const,
   );
+}
+
+/** What the page's canvas offers to `pixel` (the tests are typed without the DOM's types). */
+interface CanvasLike {
+  width: number;
+  getBoundingClientRect(): { left: number; top: number; width: number };
+  getContext(kind: '2d'): {
+    getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> };
+  };
 }
 
 /**
@@ -228,7 +226,7 @@ describe('a weak model’s detections in Annotate and Review', () => {
     await api('images.setSplit', { ids, split: 'val' });
     writeWeakModel();
     firstImage = ids[0]!;
-    [model] = await api<ModelInfo[]>('models.list');
+    model = (await api<ModelInfo[]>('models.list'))[0]!;
     expect(model!.bestF1).not.toBeNull();
     expect(model!.bestF1!.images).toBe(ids.length);
   });
@@ -356,10 +354,11 @@ describe('a weak model’s detections in Annotate and Review', () => {
 
   it('Review keeps its score threshold when the user comes back', async () => {
     const slider = page.locator('[data-testid=score-slider]');
-    await slider.evaluate((el: HTMLInputElement) => {
-      el.value = '0.5';
-      el.dispatchEvent(new Event('input', { bubbles: true }));
-      el.dispatchEvent(new Event('change', { bubbles: true }));
+    await slider.evaluate((el) => {
+      const input = el as unknown as { value: string; dispatchEvent(e: Event): void };
+      input.value = '0.5';
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+      input.dispatchEvent(new Event('change', { bubbles: true }));
     });
     await expect.poll(() => page.textContent('.slider')).toContain('Score ≥ 0.50');
     await page.click('[data-nav=library]');

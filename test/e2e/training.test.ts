@@ -118,7 +118,6 @@ describe('train, review, suggestions and inspect in Chromium', () => {
     // An epoch budget makes the run's length exact: 5 training images, batch 4 → 1 step per epoch.
     await page.selectOption('.advanced label:has-text("Budget") select', 'epochs');
     await page.fill('[data-testid=adv-budget]', '60');
-    await page.press('[data-testid=adv-budget]', 'Tab');
     await expect.poll(() => page.textContent('[data-testid=train-plan]')).toContain('60 epochs');
     expect(await page.textContent('[data-testid=train-plan]')).toContain('128 px');
 
@@ -151,6 +150,63 @@ describe('train, review, suggestions and inspect in Chromium', () => {
     await screenshot(page, 'train');
   });
 
+  it('follows a run in progress: the plan as typed, the run’s own settings locked through a reload, live rows and legends, the status bar, and a cancel that waits for its checkpoint', async () => {
+    // The budget in minutes, typed and not confirmed: the plan follows it anyway.
+    await page.selectOption('.advanced label:has-text("Budget") select', 'minutes');
+    await page.fill('[data-testid=adv-budget]', '3');
+    await expect.poll(() => page.textContent('[data-testid=train-plan]')).toContain('3 minutes');
+    expect(await page.textContent('[data-testid=train-plan]')).toContain('128 px');
+    await page.click('[data-testid=train-button]');
+    await expect.poll(() => page.textContent('[data-testid=live-stats] h2')).toContain('Run 3');
+    await expect
+      .poll(async () => Number((await page.textContent('[data-testid=live-step]'))!.split(' ')[0]), {
+        timeout: 90_000,
+      })
+      .toBeGreaterThanOrEqual(2);
+    // Its settings cannot change under it.
+    expect(await page.isDisabled('[data-testid=adv-budget]')).toBe(true);
+    // The runs table counts its steps as they come, and the legends read the latest values.
+    const run = page.locator('[data-run-id="3"]');
+    await expect
+      .poll(async () => Number(await run.locator('[data-col=steps]').textContent()))
+      .toBeGreaterThanOrEqual(2);
+    const legend = await page.$$eval('[data-testid=chart-loss] .u-legend .u-value', (els) =>
+      els.map((e) => e.textContent),
+    );
+    expect(legend.length).toBeGreaterThan(1);
+    expect(legend.filter((v) => v === '--')).toEqual([]);
+
+    // The tab closed and opened again: the run is there with its own settings, not a new plan's.
+    await page.reload();
+    await page.waitForSelector('[data-testid=view-train]');
+    await expect.poll(() => page.textContent('[data-testid=active-run]')).toContain('Run 3 is training');
+    expect(await page.textContent('[data-testid=train-plan]')).toContain('3 minutes');
+    expect(await page.textContent('[data-testid=train-plan]')).toContain('128 px');
+    expect(await page.isDisabled('[data-testid=adv-budget]')).toBe(true);
+    await expect
+      .poll(async () => Number(await run.locator('[data-col=steps]').textContent()))
+      .toBeGreaterThanOrEqual(2);
+
+    // From any view, the status bar says a run trains, and how far it is.
+    await page.click('[data-nav=library]');
+    await expect
+      .poll(() => page.textContent('[data-testid=status-training]'))
+      .toMatch(/Training run 3 · step \d+/);
+    await screenshot(page, 'status-training');
+    await page.click('[data-testid=status-training]');
+    await page.waitForSelector('[data-testid=view-train]');
+    await page.click('[data-testid=cancel-training]');
+    await expect
+      .poll(() => page.textContent('[data-testid=cancel-training]'))
+      .toBe('Stopping after the next checkpoint…');
+    expect(await page.isDisabled('[data-testid=cancel-training]')).toBe(true);
+    await expect
+      .poll(() => page.getAttribute('[data-run-id="3"]', 'data-state'), { timeout: 60_000 })
+      .toBe('cancelled');
+    await expect.poll(() => page.locator('[data-testid=status-training]').count()).toBe(0);
+    expect(await page.isDisabled('[data-testid=adv-budget]')).toBe(false);
+  });
+
   it('runs prediction; a suggestion accepted in Annotate is stored as a model-made label', async () => {
     await page.click('[data-nav=review]');
     await page.waitForSelector('[data-testid=review-model] option', { state: 'attached' });
@@ -159,6 +215,13 @@ describe('train, review, suggestions and inspect in Chromium', () => {
     await expect
       .poll(() => page.textContent('[data-testid=run-predict]'), { timeout: 60_000 })
       .toBe('Run prediction');
+    // It says what it did: the images and the detections it stored.
+    const found = db()
+      .prepare('SELECT COUNT(*) AS n FROM predictions WHERE model_id = (SELECT MAX(id) FROM models)')
+      .get() as { n: number };
+    expect(await page.textContent('[data-testid=review-notice]')).toContain(
+      `predicted 8 images: ${found.n} detection${found.n === 1 ? '' : 's'}`,
+    );
     await expect.poll(() => page.locator('[data-testid=review-images] li button').count()).toBe(8);
     await screenshot(page, 'review');
 
@@ -255,8 +318,9 @@ describe('train, review, suggestions and inspect in Chromium', () => {
     await page.click('[data-nav=library]');
     await page.dblclick(`[data-image-id="${imageId}"]`);
     await page.waitForSelector('[data-testid=view-annotate]');
-    await expect.poll(() => page.locator('[data-suggestion-id]').count()).toBe(Math.min(pending.length, 50));
-    await page.fill('[data-testid=accept-threshold]', String(threshold));
+    await expect.poll(() => page.locator('[data-suggestion-id]').count()).toBe(pending.length);
+    await page.fill('[data-testid=suggestion-threshold]', String(threshold));
+    await page.press('[data-testid=suggestion-threshold]', 'Tab');
     await expect
       .poll(() => page.textContent('[data-testid=accept-all]'))
       .toContain(`Accept ${above.length} suggestions`);
@@ -274,7 +338,7 @@ describe('train, review, suggestions and inspect in Chromium', () => {
     await page.keyboard.press('Control+z');
     await saved();
     expect(boxCount(imageId)).toBe(boxes);
-    await expect.poll(() => page.locator('[data-suggestion-id]').count()).toBe(Math.min(pending.length, 50));
+    await expect.poll(() => page.locator('[data-suggestion-id]').count()).toBe(pending.length);
     const undone = `SELECT COUNT(*) AS n FROM predictions WHERE model_id = ? AND image_id = ? AND state = 'pending'`;
     await expect
       .poll(() => (db().prepare(undone).get(model.id, imageId) as { n: number }).n)
@@ -409,6 +473,50 @@ describe('train, review, suggestions and inspect in Chromium', () => {
         JSON.stringify({ readout, expected }, null, 2),
       );
     }
+
+    // The maps lie over the image's own area: the network's input is square, this photo is landscape,
+    // and the padding below it is left out (the overlay covers exactly the image's pixels).
+    expect(await page.getAttribute('[data-testid=annotation-stage]', 'data-overlay')).toBe(
+      `${image.width}x${image.height}`,
+    );
+    const [tileW, tileH] = await page.$eval('[data-cell="wPos-0"] img', (img) => [
+      img.clientWidth,
+      img.clientHeight,
+    ]);
+    expect(tileW! / tileH!).toBeCloseTo(image.width / image.height, 1);
+    // Each tile's max and each row's, over the points whose centre lies on the image.
+    const onImage = (values: Float32Array | number[], level: number) => {
+      const stride = r.maps.strides[level]!;
+      const { width } = r.maps.levelSizes[level]!;
+      let m = -Infinity;
+      for (let row = 0; (row + 0.5) * stride < image.height * r.scale; row++)
+        for (let col = 0; (col + 0.5) * stride < image.width * r.scale; col++)
+          m = Math.max(m, values[r.maps.levelStarts[level]! + row * width + col]!);
+      return m;
+    };
+    const levels = r.maps.strides.map((_, l) => l);
+    const tileMax = (q: string, l: number) => page.textContent(`[data-tile-max="${q}-${l}"]`).then(Number);
+    const close = (shown: number, v: number) =>
+      expect(Math.abs(shown - v)).toBeLessThanOrEqual(Math.max(5e-4, Math.abs(v) * 5e-3));
+    for (const [q, values] of [
+      ['wPos', r.maps.wPos],
+      ['wNeg', r.maps.wNeg],
+      ['prior', r.maps.centerPrior],
+    ] as const) {
+      const perLevel = levels.map((l) => onImage(values, l));
+      for (const l of levels) close(await tileMax(q, l), perLevel[l]!);
+      const rowMax = (await page.textContent(`[data-row-max=${q}]`))!.replace('max ', '');
+      close(Number(rowMax), Math.max(...perLevel));
+    }
+    // Scaled per tile, a level darker than its row's brightest is drawn anew against its own max.
+    const perLevelWPos = levels.map((l) => onImage(r.maps.wPos, l));
+    const dim = levels.find((l) => perLevelWPos[l]! < Math.max(...perLevelWPos) && perLevelWPos[l]! > 0)!;
+    const before = await page.getAttribute(`[data-cell="wPos-${dim}"] img`, 'src');
+    await page.check('[data-testid=scale-per-level]');
+    await expect.poll(() => page.getAttribute(`[data-cell="wPos-${dim}"] img`, 'src')).not.toBe(before);
+    expect(await page.textContent('[data-testid=heatmap-grid] + .legend')).toContain('max of each tile');
+    await screenshot(page, 'inspect-per-level');
+    await page.uncheck('[data-testid=scale-per-level]');
 
     // FCOS targets: hover a point FCOS assigns to this box (the first one, on whatever level it is)
     // and read the same job's numbers there.

@@ -74,10 +74,11 @@ export class AnnotationStage {
     listening: false,
     visible: false,
     sceneFunc: (context, shape) => {
-      const image = (shape as Konva.Image).image();
+      const image = (shape as Konva.Image).image() as HTMLCanvasElement | undefined;
       if (!image) return;
+      const crop = (shape.getAttr('source') as { width: number; height: number } | undefined) ?? image;
       context._context.imageSmoothingEnabled = false; // Konva restores the context after each shape
-      context.drawImage(image, 0, 0, shape.width(), shape.height());
+      context.drawImage(image, 0, 0, crop.width, crop.height, 0, 0, shape.width(), shape.height());
     },
   });
   readonly #transformer: Konva.Transformer;
@@ -134,11 +135,26 @@ export class AnnotationStage {
   }
 
   /**
-   * Shows an RGBA overlay (e.g. a heatmap) stretched over `size` image pixels from the top-left
-   * (default: the whole image); null removes it.
+   * Shows an RGBA overlay (e.g. a heatmap) over the whole image: the part `source` of the canvas (its
+   * top-left, in canvas pixels, fractions allowed; default all of it) stretched over the image's own
+   * pixels. null removes it.
    */
-  setOverlay(canvas: HTMLCanvasElement | null, opacity = 0.6, size = this.#imageSize): void {
-    this.#overlay.setAttrs({ image: canvas ?? undefined, visible: canvas !== null, opacity, ...size });
+  setOverlay(
+    canvas: HTMLCanvasElement | null,
+    opacity = 0.6,
+    source?: { width: number; height: number },
+  ): void {
+    const size = this.#imageSize;
+    this.#overlay.setAttrs({
+      image: canvas ?? undefined,
+      visible: canvas !== null,
+      opacity,
+      source,
+      ...size,
+    });
+    // What the overlay covers, in image pixels, for tests and tools.
+    if (canvas) this.#container.dataset.overlay = `${size.width}x${size.height}`;
+    else delete this.#container.dataset.overlay;
     this.#boxLayer.batchDraw();
   }
 

@@ -43,8 +43,9 @@ export interface HeatmapOptions {
 }
 
 /**
- * One FPN level's values as a canvas of `width × height` pixels, one pixel per point: scaled up by
- * the stage with smoothing off, each point stays a crisp cell of its stride.
+ * The top-left `width × height` points of one FPN level (a level is `stride` points wide, row-major
+ * from `offset`) as a canvas of one pixel per point: scaled up with smoothing off, each point stays a
+ * crisp cell of its stride.
  */
 export function renderHeatmap(
   values: ArrayLike<number>,
@@ -52,6 +53,7 @@ export function renderHeatmap(
   height: number,
   width: number,
   opts: HeatmapOptions,
+  stride = width,
 ): HTMLCanvasElement {
   const canvas = document.createElement('canvas');
   canvas.width = width;
@@ -61,7 +63,7 @@ export function renderHeatmap(
   const table = lut(opts.colormap ?? 'viridis');
   const span = opts.max - opts.min || 1;
   for (let k = 0; k < width * height; k++) {
-    const v = values[offset + k]!;
+    const v = values[offset + Math.floor(k / width) * stride + (k % width)]!;
     const i = Math.round(Math.min(1, Math.max(0, (v - opts.min) / span)) * (LUT_SIZE - 1));
     img.data[k * 4] = table[i * 3]!;
     img.data[k * 4 + 1] = table[i * 3 + 1]!;
@@ -69,6 +71,25 @@ export function renderHeatmap(
     img.data[k * 4 + 3] = opts.transparentBelow !== undefined && v <= opts.transparentBelow ? 0 : 255;
   }
   ctx.putImageData(img, 0, 0);
+  return canvas;
+}
+
+/**
+ * The part `crop` (in cells, fractions allowed) of a heatmap drawn `width × height` pixels large with
+ * crisp cells: a tile with the image's own aspect.
+ */
+export function cropHeatmap(
+  cells: HTMLCanvasElement,
+  crop: { width: number; height: number },
+  width: number,
+  height: number,
+): HTMLCanvasElement {
+  const canvas = document.createElement('canvas');
+  canvas.width = width;
+  canvas.height = height;
+  const ctx = canvas.getContext('2d')!;
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(cells, 0, 0, crop.width, crop.height, 0, 0, width, height);
   return canvas;
 }
 

@@ -1,6 +1,7 @@
 import type { Box } from '../../../src-main/shared/api/project';
 import type { InspectResult, ModelInfo } from '../../../src-main/shared/api/training';
 import type { AppState } from './app.svelte';
+import { levelMax } from './levelExtent';
 
 export type Quantity = keyof InspectResult['maps'];
 
@@ -58,6 +59,10 @@ export class InspectState {
   level = $state(0);
   running = $state(false);
   readout = $state.raw<PointReadout | null>(null);
+  /** The image's size in pixels: the maps are shown over it, through the letterbox. */
+  size = $state.raw<{ width: number; height: number } | null>(null);
+  /** Each tile coloured from 0 to its own maximum (else one scale for a whole row). */
+  perLevel = $state(false);
 
   constructor(private readonly app: AppState) {}
 
@@ -71,9 +76,14 @@ export class InspectState {
   async setImage(imageId: number, boxId: number | null = null): Promise<void> {
     this.imageId = imageId;
     this.result = null;
-    const boxes = await this.app.attempt(() => this.app.api.call('boxes.get', { imageId }));
-    if (!boxes || this.imageId !== imageId) return;
+    this.size = null;
+    const [boxes, image] = await Promise.all([
+      this.app.attempt(() => this.app.api.call('boxes.get', { imageId })),
+      this.app.attempt(() => this.app.api.call('images.get', { id: imageId })),
+    ]);
+    if (!boxes || !image || this.imageId !== imageId) return;
     this.boxes = boxes;
+    this.size = { width: image.width, height: image.height };
     this.boxId = boxId ?? boxes[0]?.id ?? null;
   }
 
@@ -95,12 +105,24 @@ export class InspectState {
     }
   }
 
-  /** The largest value of a quantity over every level: one colour scale per quantity. */
+  /**
+   * The largest value of a quantity on one level, over the points that look at the image (the
+   * padding of the letterbox left out); 0 when there is nothing.
+   */
+  levelMaxOf(q: Quantity, level: number): number {
+    const r = this.result;
+    if (!r || !this.size || !r.levels[level]) return 0;
+    return Math.max(0, levelMax(r, r.maps[q], level, this.size));
+  }
+
+  /** The same over every level: a row's maximum. */
   maxOf(q: Quantity): number {
-    const values = this.result?.maps[q];
-    if (!values?.length) return 1;
-    let m = 0;
-    for (const v of values) if (v > m) m = v;
+    return Math.max(0, ...(this.result?.levels.map((_, l) => this.levelMaxOf(q, l)) ?? []));
+  }
+
+  /** The top of the colour scale of a tile: its own maximum, or its row's (never 0: all dark then). */
+  scaleTop(q: Quantity, level: number): number {
+    const m = this.perLevel ? this.levelMaxOf(q, level) : this.maxOf(q);
     return m > 0 ? m : 1;
   }
 }

@@ -24,11 +24,28 @@ export class TrainState {
   overrides = $state<Partial<TrainConfig>>({});
   busy = $state(false);
   #unsubscribe: Array<() => void> = [];
+  #planSeq = 0;
 
   constructor(private readonly app: AppState) {}
 
+  /** The run training now (found in the run list, or by the app when the page opened mid-run). */
   get activeRun(): RunInfo | undefined {
-    return this.runs.find((r) => r.state === 'running' || r.state === 'queued');
+    return (
+      this.runs.find((r) => r.state === 'running' || r.state === 'queued') ??
+      this.app.training.run ??
+      undefined
+    );
+  }
+
+  /** Whether the active run was asked to stop: it stops after its next checkpoint. */
+  get stopping(): boolean {
+    const run = this.activeRun;
+    return run !== undefined && this.app.training.stopping === run.id;
+  }
+
+  /** A run's latest step while it trains (its summary, with steps and time, is written when it stops). */
+  liveStep(runId: number): StepMetrics | null {
+    return this.app.training.stepOf(runId);
   }
 
   get watched(): RunInfo | undefined {
@@ -59,15 +76,19 @@ export class TrainState {
   }
 
   async refreshPlan(): Promise<void> {
+    const seq = ++this.#planSeq;
     const plan = await this.app.attempt(() =>
       this.app.api.call('train.plan', { overrides: $state.snapshot(this.overrides) }),
     );
-    if (plan) this.plan = plan;
+    // Typing asks for a plan per pause: only the answer to the latest question is shown.
+    if (plan && seq === this.#planSeq) this.plan = plan;
   }
 
   async refreshRuns(): Promise<void> {
     const runs = await this.app.attempt(() => this.app.api.call('runs.list'));
-    if (runs) this.runs = runs;
+    if (!runs) return;
+    this.runs = runs;
+    this.app.training.setRuns(runs);
   }
 
   async watch(runId: number): Promise<void> {
@@ -96,8 +117,9 @@ export class TrainState {
     }
   }
 
+  /** Asks the run to stop; it does after its next checkpoint (the button says so meanwhile). */
   async cancel(runId: number): Promise<void> {
-    await this.app.attempt(() => this.app.api.call('train.cancel', { runId }));
+    await this.app.attempt(() => this.app.training.cancel(runId));
   }
 
   async resume(runId: number): Promise<void> {

@@ -303,7 +303,7 @@ describe('a weak model’s detections in Annotate and Review', () => {
     await expect.poll(() => page.inputValue('[data-testid=inspect-box]')).toBe(String(label.id));
   });
 
-  it('Review: says what the three numbers of a row are, and draws each detection with its score', async () => {
+  it('Review: says what the three numbers of a row are, in a header and on each number', async () => {
     await page.click('[data-nav=review]');
     await expect.poll(() => page.locator('[data-review-image]').count()).toBe(8);
     const head = page.locator('[data-testid=review-list-head]');
@@ -316,7 +316,9 @@ describe('a weak model’s detections in Annotate and Review', () => {
     expect(await row.locator('.tp').getAttribute('title')).toBe(
       `${tp} true positive${tp === 1 ? '' : 's'}: detections that found a label`,
     );
+  });
 
+  it('Review: draws each detection with its score, and says what it is under the pointer', async () => {
     // The image shown: every detection above the threshold drawn with its score on it.
     const imageId = Number(await page.getAttribute('[data-review-image].on', 'data-review-image'));
     const r = await api<{
@@ -346,10 +348,12 @@ describe('a weak model’s detections in Annotate and Review', () => {
     await expect
       .poll(() => page.textContent('[data-testid=box-tip]'))
       .toMatch(new RegExp(`true positive: \\w+ · ${(hit.p.score * 100).toFixed(0)}%`));
-    // The precision-recall chart says what its axes are.
+    await screenshot(page, 'review-weak-model');
+  });
+
+  it('Review: the precision-recall chart names both its axes', async () => {
     expect(await page.textContent('[data-testid=pr-chart] [data-testid=y-label]')).toBe('precision');
     expect(await page.textContent('[data-testid=pr-chart]')).toContain('recall');
-    await screenshot(page, 'review-weak-model');
   });
 
   it('Review keeps its score threshold when the user comes back', async () => {

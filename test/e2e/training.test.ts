@@ -43,6 +43,21 @@ function predictionState(id: number): string {
   return (db().prepare('SELECT state FROM predictions WHERE id = ?').get(id) as { state: string }).state;
 }
 
+/** The image and the trainer's own inspect job that the Inspect tests compare the page with. */
+let image: { id: number; path: string; width: number; height: number };
+let r: InspectJobResult;
+
+/** The largest value of a level over the points whose centre lies on the image. */
+function onImage(values: Float32Array | number[], level: number): number {
+  const stride = r.maps.strides[level]!;
+  const { width } = r.maps.levelSizes[level]!;
+  let m = -Infinity;
+  for (let row = 0; (row + 0.5) * stride < image.height * r.scale; row++)
+    for (let col = 0; (col + 0.5) * stride < image.width * r.scale; col++)
+      m = Math.max(m, values[r.maps.levelStarts[level]! + row * width + col]!);
+  return m;
+}
+
 async function chartPoints(testid: string): Promise<number> {
   return Number(await page.getAttribute(`[data-testid=${testid}]`, 'data-points'));
 }
@@ -118,6 +133,7 @@ describe('train, review, suggestions and inspect in Chromium', () => {
     // An epoch budget makes the run's length exact: 5 training images, batch 4 → 1 step per epoch.
     await page.selectOption('.advanced label:has-text("Budget") select', 'epochs');
     await page.fill('[data-testid=adv-budget]', '60');
+    await page.press('[data-testid=adv-budget]', 'Tab');
     await expect.poll(() => page.textContent('[data-testid=train-plan]')).toContain('60 epochs');
     expect(await page.textContent('[data-testid=train-plan]')).toContain('128 px');
 
@@ -150,12 +166,18 @@ describe('train, review, suggestions and inspect in Chromium', () => {
     await screenshot(page, 'train');
   });
 
-  it('follows a run in progress: the plan as typed, the run’s own settings locked through a reload, live rows and legends, the status bar, and a cancel that waits for its checkpoint', async () => {
-    // The budget in minutes, typed and not confirmed: the plan follows it anyway.
+  it('follows a budget as it is typed in the plan, before it is confirmed', async () => {
     await page.selectOption('.advanced label:has-text("Budget") select', 'minutes');
     await page.fill('[data-testid=adv-budget]', '3');
     await expect.poll(() => page.textContent('[data-testid=train-plan]')).toContain('3 minutes');
     expect(await page.textContent('[data-testid=train-plan]')).toContain('128 px');
+  });
+
+  // Run 3, three minutes at 128 px: long enough to be watched while it trains, then cancelled.
+  const run3 = () => page.locator('[data-run-id="3"]');
+
+  it('locks the settings of a run while it trains', async () => {
+    await page.press('[data-testid=adv-budget]', 'Tab');
     await page.click('[data-testid=train-button]');
     await expect.poll(() => page.textContent('[data-testid=live-stats] h2')).toContain('Run 3');
     await expect
@@ -163,20 +185,26 @@ describe('train, review, suggestions and inspect in Chromium', () => {
         timeout: 90_000,
       })
       .toBeGreaterThanOrEqual(2);
-    // Its settings cannot change under it.
     expect(await page.isDisabled('[data-testid=adv-budget]')).toBe(true);
-    // The runs table counts its steps as they come, and the legends read the latest values.
-    const run = page.locator('[data-run-id="3"]');
+    expect(await page.isDisabled('[data-testid=adv-assigner]')).toBe(true);
+  });
+
+  it('counts the steps and time of the running run in the runs table as they come', async () => {
     await expect
-      .poll(async () => Number(await run.locator('[data-col=steps]').textContent()))
+      .poll(async () => Number(await run3().locator('[data-col=steps]').textContent()))
       .toBeGreaterThanOrEqual(2);
+    await expect.poll(() => run3().locator('[data-col=time]').textContent()).not.toBe('0 s');
+  });
+
+  it('shows the latest values in the chart legends without a hover', async () => {
     const legend = await page.$$eval('[data-testid=chart-loss] .u-legend .u-value', (els) =>
       els.map((e) => e.textContent),
     );
     expect(legend.length).toBeGreaterThan(1);
     expect(legend.filter((v) => v === '--')).toEqual([]);
+  });
 
-    // The tab closed and opened again: the run is there with its own settings, not a new plan's.
+  it('shows the running run’s own settings after the tab is closed and opened again', async () => {
     await page.reload();
     await page.waitForSelector('[data-testid=view-train]');
     await expect.poll(() => page.textContent('[data-testid=active-run]')).toContain('Run 3 is training');
@@ -184,10 +212,11 @@ describe('train, review, suggestions and inspect in Chromium', () => {
     expect(await page.textContent('[data-testid=train-plan]')).toContain('128 px');
     expect(await page.isDisabled('[data-testid=adv-budget]')).toBe(true);
     await expect
-      .poll(async () => Number(await run.locator('[data-col=steps]').textContent()))
+      .poll(async () => Number(await run3().locator('[data-col=steps]').textContent()))
       .toBeGreaterThanOrEqual(2);
+  });
 
-    // From any view, the status bar says a run trains, and how far it is.
+  it('shows a training run and its progress in the status bar, from every view', async () => {
     await page.click('[data-nav=library]');
     await expect
       .poll(() => page.textContent('[data-testid=status-training]'))
@@ -195,19 +224,20 @@ describe('train, review, suggestions and inspect in Chromium', () => {
     await screenshot(page, 'status-training');
     await page.click('[data-testid=status-training]');
     await page.waitForSelector('[data-testid=view-train]');
+  });
+
+  it('says Cancel waits for the next checkpoint, until the run has stopped', async () => {
     await page.click('[data-testid=cancel-training]');
     await expect
       .poll(() => page.textContent('[data-testid=cancel-training]'))
       .toBe('Stopping after the next checkpoint…');
     expect(await page.isDisabled('[data-testid=cancel-training]')).toBe(true);
-    await expect
-      .poll(() => page.getAttribute('[data-run-id="3"]', 'data-state'), { timeout: 60_000 })
-      .toBe('cancelled');
+    await expect.poll(() => run3().getAttribute('data-state'), { timeout: 60_000 }).toBe('cancelled');
     await expect.poll(() => page.locator('[data-testid=status-training]').count()).toBe(0);
     expect(await page.isDisabled('[data-testid=adv-budget]')).toBe(false);
   });
 
-  it('runs prediction; a suggestion accepted in Annotate is stored as a model-made label', async () => {
+  it('runs a model over every image from Review', async () => {
     await page.click('[data-nav=review]');
     await page.waitForSelector('[data-testid=review-model] option', { state: 'attached' });
     await page.selectOption('[aria-label="Images to predict"]', 'all');
@@ -215,14 +245,19 @@ describe('train, review, suggestions and inspect in Chromium', () => {
     await expect
       .poll(() => page.textContent('[data-testid=run-predict]'), { timeout: 60_000 })
       .toBe('Run prediction');
-    // It says what it did: the images and the detections it stored.
+    await expect.poll(() => page.locator('[data-testid=review-images] li button').count()).toBe(8);
+  });
+
+  it('says what a prediction run did: the images and the detections it stored', async () => {
     const found = db()
       .prepare('SELECT COUNT(*) AS n FROM predictions WHERE model_id = (SELECT MAX(id) FROM models)')
       .get() as { n: number };
     expect(await page.textContent('[data-testid=review-notice]')).toContain(
       `predicted 8 images: ${found.n} detection${found.n === 1 ? '' : 's'}`,
     );
-    await expect.poll(() => page.locator('[data-testid=review-images] li button').count()).toBe(8);
+  });
+
+  it('stores a suggestion accepted in Annotate as a model-made label', async () => {
     await screenshot(page, 'review');
 
     const pending = db().prepare("SELECT COUNT(*) AS n FROM predictions WHERE state = 'pending'").get() as {
@@ -372,7 +407,7 @@ describe('train, review, suggestions and inspect in Chromium', () => {
 
   it('shows per-level heatmaps whose values under the cursor equal the trainer’s inspect job', async () => {
     // Right-click the first labeled box in Annotate: Inspect opens for it.
-    const image = db().prepare('SELECT id, path, width, height FROM images ORDER BY id LIMIT 1').get() as {
+    image = db().prepare('SELECT id, path, width, height FROM images ORDER BY id LIMIT 1').get() as {
       id: number;
       path: string;
       width: number;
@@ -428,7 +463,6 @@ describe('train, review, suggestions and inspect in Chromium', () => {
     };
     const classIndex = new Map(manifest.meta.classes.map((c, i) => [c.id, i]));
     const host = new JobHost(forkTrainer(path.join(ROOT, 'dist/main/trainer.cjs')));
-    let r: InspectJobResult;
     try {
       const { result } = await host.run(
         {
@@ -474,50 +508,6 @@ describe('train, review, suggestions and inspect in Chromium', () => {
       );
     }
 
-    // The maps lie over the image's own area: the network's input is square, this photo is landscape,
-    // and the padding below it is left out (the overlay covers exactly the image's pixels).
-    expect(await page.getAttribute('[data-testid=annotation-stage]', 'data-overlay')).toBe(
-      `${image.width}x${image.height}`,
-    );
-    const [tileW, tileH] = await page.$eval('[data-cell="wPos-0"] img', (img) => [
-      img.clientWidth,
-      img.clientHeight,
-    ]);
-    expect(tileW! / tileH!).toBeCloseTo(image.width / image.height, 1);
-    // Each tile's max and each row's, over the points whose centre lies on the image.
-    const onImage = (values: Float32Array | number[], level: number) => {
-      const stride = r.maps.strides[level]!;
-      const { width } = r.maps.levelSizes[level]!;
-      let m = -Infinity;
-      for (let row = 0; (row + 0.5) * stride < image.height * r.scale; row++)
-        for (let col = 0; (col + 0.5) * stride < image.width * r.scale; col++)
-          m = Math.max(m, values[r.maps.levelStarts[level]! + row * width + col]!);
-      return m;
-    };
-    const levels = r.maps.strides.map((_, l) => l);
-    const tileMax = (q: string, l: number) => page.textContent(`[data-tile-max="${q}-${l}"]`).then(Number);
-    const close = (shown: number, v: number) =>
-      expect(Math.abs(shown - v)).toBeLessThanOrEqual(Math.max(5e-4, Math.abs(v) * 5e-3));
-    for (const [q, values] of [
-      ['wPos', r.maps.wPos],
-      ['wNeg', r.maps.wNeg],
-      ['prior', r.maps.centerPrior],
-    ] as const) {
-      const perLevel = levels.map((l) => onImage(values, l));
-      for (const l of levels) close(await tileMax(q, l), perLevel[l]!);
-      const rowMax = (await page.textContent(`[data-row-max=${q}]`))!.replace('max ', '');
-      close(Number(rowMax), Math.max(...perLevel));
-    }
-    // Scaled per tile, a level darker than its row's brightest is drawn anew against its own max.
-    const perLevelWPos = levels.map((l) => onImage(r.maps.wPos, l));
-    const dim = levels.find((l) => perLevelWPos[l]! < Math.max(...perLevelWPos) && perLevelWPos[l]! > 0)!;
-    const before = await page.getAttribute(`[data-cell="wPos-${dim}"] img`, 'src');
-    await page.check('[data-testid=scale-per-level]');
-    await expect.poll(() => page.getAttribute(`[data-cell="wPos-${dim}"] img`, 'src')).not.toBe(before);
-    expect(await page.textContent('[data-testid=heatmap-grid] + .legend')).toContain('max of each tile');
-    await screenshot(page, 'inspect-per-level');
-    await page.uncheck('[data-testid=scale-per-level]');
-
     // FCOS targets: hover a point FCOS assigns to this box (the first one, on whatever level it is)
     // and read the same job's numbers there.
     await page.click('[data-testid=mode-fcos]');
@@ -558,6 +548,55 @@ describe('train, review, suggestions and inspect in Chromium', () => {
       path.join(ROOT, 'test-results', 'inspect-fcos-check.json'),
       JSON.stringify({ level, row, col, readout: fcosReadout, expected: fcosExpected }, null, 2),
     );
+    expect(errors).toEqual([]);
+  });
+
+  it('maps every level back through the letterbox onto the image’s own area, with maxima of the image', async () => {
+    await page.click('[data-testid=mode-dw]');
+    await page.waitForSelector('[data-cell="wPos-0"]');
+    // The maps lie over the image's own area: the network's input is square, this photo is landscape,
+    // and the padding below it is left out (the overlay covers exactly the image's pixels).
+    expect(await page.getAttribute('[data-testid=annotation-stage]', 'data-overlay')).toBe(
+      `${image.width}x${image.height}`,
+    );
+    const [tileW, tileH] = await page.$eval('[data-cell="wPos-0"] img', (img) => [
+      img.clientWidth,
+      img.clientHeight,
+    ]);
+    expect(tileW! / tileH!).toBeCloseTo(image.width / image.height, 1);
+    // Each tile's max and each row's, over the points whose centre lies on the image.
+    const levels = r.maps.strides.map((_, l) => l);
+    const tileMax = (q: string, l: number) => page.textContent(`[data-tile-max="${q}-${l}"]`).then(Number);
+    const close = (shown: number, v: number) =>
+      expect(Math.abs(shown - v)).toBeLessThanOrEqual(Math.max(5e-4, Math.abs(v) * 5e-3));
+    for (const [q, values] of [
+      ['wPos', r.maps.wPos],
+      ['wNeg', r.maps.wNeg],
+      ['prior', r.maps.centerPrior],
+    ] as const) {
+      const perLevel = levels.map((l) => onImage(values, l));
+      for (const l of levels) close(await tileMax(q, l), perLevel[l]!);
+      const rowMax = (await page.textContent(`[data-row-max=${q}]`))!.replace('max ', '');
+      close(Number(rowMax), Math.max(...perLevel));
+    }
+  });
+
+  it('scales each tile to its own maximum when asked, and prints every tile’s maximum', async () => {
+    // Scaled per tile, a level darker than its row's brightest is drawn anew against its own max.
+    const levels = r.maps.strides.map((_, l) => l);
+    const tileMax = (l: number) => page.textContent(`[data-tile-max="wPos-${l}"]`).then(Number);
+    const perLevelWPos = levels.map((l) => onImage(r.maps.wPos, l));
+    const dim = levels.find((l) => perLevelWPos[l]! < Math.max(...perLevelWPos) && perLevelWPos[l]! > 0)!;
+    const before = await page.getAttribute(`[data-cell="wPos-${dim}"] img`, 'src');
+    await page.check('[data-testid=scale-per-level]');
+    await expect.poll(() => page.getAttribute(`[data-cell="wPos-${dim}"] img`, 'src')).not.toBe(before);
+    expect(await page.textContent('[data-testid=heatmap-grid] + .legend')).toContain('max of each tile');
+    for (const l of levels) {
+      const shown = await tileMax(l);
+      expect(Math.abs(shown - perLevelWPos[l]!)).toBeLessThanOrEqual(Math.max(5e-4, perLevelWPos[l]! * 5e-3));
+    }
+    await screenshot(page, 'inspect-per-level');
+    await page.uncheck('[data-testid=scale-per-level]');
     expect(errors).toEqual([]);
   });
 });

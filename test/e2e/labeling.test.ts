@@ -179,32 +179,33 @@ describe('labeling in Chromium (serve mode, real project file)', () => {
 
   it('draws the labels on the thumbnails, in their class colours', async () => {
     const cell = page.locator('[data-image-id]:has-text("BloodImage_00066.jpg")');
-    const svg = cell.locator('svg[data-preview-boxes]');
-    await expect.poll(() => svg.getAttribute('data-preview-boxes')).toBe('2');
-    // In image pixels over the whole image, the SVG laid exactly over the thumbnail.
-    expect(await svg.getAttribute('viewBox')).toBe('0 0 640 480');
-    const [img, over] = await Promise.all([cell.locator('img').boundingBox(), svg.boundingBox()]);
-    expect(over).toEqual(img);
+    const row = page.locator('.row', { has: cell });
+    const overlay = row.locator('svg[data-preview-boxes]');
+    await expect.poll(() => overlay.getAttribute('data-preview-boxes')).toBe('2');
     const db = new Database(projectFile, { readonly: true });
     const { color } = db.prepare("SELECT color FROM classes WHERE name = 'RBC'").get() as { color: string };
-    const boxes = db.prepare('SELECT x, y, w, h FROM boxes ORDER BY id').all() as Array<
+    const rows = db.prepare('SELECT x, y, w, h FROM boxes ORDER BY id').all() as Array<
       Record<string, number>
     >;
     db.close();
-    const paths = await svg
+    // Each box over the thumbnail, which shows the whole 640 × 480 image centred in its square.
+    const [img, svg] = await Promise.all([cell.locator('img').boundingBox(), overlay.boundingBox()]);
+    const s = Math.min(img!.width / 640, img!.height / 480);
+    const ox = img!.x - svg!.x + (img!.width - 640 * s) / 2;
+    const oy = img!.y - svg!.y + (img!.height - 480 * s) / 2;
+    const r = (v: number) => Math.round(v * 10) / 10;
+    const d = rows
+      .map((b) => `M${r(ox + b.x! * s)} ${r(oy + b.y! * s)}h${r(b.w! * s)}v${r(b.h! * s)}h${-r(b.w! * s)}Z`)
+      .join('');
+    const paths = await overlay
       .locator('path')
       .evaluateAll((els) => els.map((e) => [e.getAttribute('stroke'), e.getAttribute('d')]));
-    const tenth = (v: number) => Math.round(v * 10) / 10;
-    expect(paths).toEqual([
-      [
-        color,
-        boxes
-          .map((b) => `M${tenth(b.x!)} ${tenth(b.y!)}h${tenth(b.w!)}v${tenth(b.h!)}h${-tenth(b.w!)}Z`)
-          .join(''),
-      ],
-    ]);
-    // Images without boxes draw none.
-    expect(await page.locator('[data-image-id]:has-text("BloodImage_00087.jpg") svg').count()).toBe(0);
+    expect(paths).toEqual([[color, d]]);
+    // A row whose images have no boxes draws none.
+    const other = page.locator('.row', {
+      has: page.locator('[data-image-id]:has-text("BloodImage_00390.jpg")'),
+    });
+    expect(await other.locator('svg').count()).toBe(0);
     await screenshot(page, 'library-thumbnail-boxes');
   });
 

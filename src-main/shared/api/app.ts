@@ -1,4 +1,9 @@
 import { z } from 'zod';
+import {
+  DEFAULT_SETTINGS as DEFAULT_SETTINGS_VALUES,
+  DEFAULT_SHORTCUTS,
+  SHORTCUT_ACTIONS,
+} from '../defaults';
 import { method } from './define';
 
 /** What a native file dialog is for; serve mode has no native dialogs and the renderer shows a path field. */
@@ -14,23 +19,7 @@ export const PickPurpose = z.enum([
 export type PickPurpose = z.infer<typeof PickPurpose>;
 
 /** Actions that have a keyboard shortcut; the defaults follow CVAT / LabelImg habits. */
-export const ShortcutAction = z.enum([
-  'draw',
-  'select',
-  'prevImage',
-  'nextImage',
-  'deleteBox',
-  'undo',
-  'redo',
-  'copy',
-  'paste',
-  'carryPrevious',
-  'fit',
-  'markReviewed',
-  'nextBox',
-  'acceptSuggestion',
-  'help',
-]);
+export const ShortcutAction = z.enum(SHORTCUT_ACTIONS);
 export type ShortcutAction = z.infer<typeof ShortcutAction>;
 
 /** A key chord as KeyboardEvent would describe it: modifiers in order Ctrl+Alt+Shift, then the key. */
@@ -48,25 +37,8 @@ export const Settings = z.object({
 });
 export type Settings = z.infer<typeof Settings>;
 
-export const DEFAULT_SHORTCUTS: Record<ShortcutAction, string> = {
-  draw: 'W',
-  select: 'Escape',
-  prevImage: 'A',
-  nextImage: 'D',
-  deleteBox: 'Delete',
-  undo: 'Ctrl+Z',
-  redo: 'Ctrl+Shift+Z',
-  copy: 'Ctrl+C',
-  paste: 'Ctrl+V',
-  carryPrevious: 'Ctrl+B',
-  fit: 'F',
-  markReviewed: 'Ctrl+Enter',
-  nextBox: 'Tab',
-  acceptSuggestion: 'Enter',
-  help: '?',
-};
-
-export const DEFAULT_SETTINGS: Settings = { shortcuts: DEFAULT_SHORTCUTS, thumbnailSize: 160 };
+export { DEFAULT_SHORTCUTS };
+export const DEFAULT_SETTINGS: Settings = DEFAULT_SETTINGS_VALUES;
 
 export const appMethods = {
   'app.pickPath': method(

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VIEW_NAMES } from '../defaults';
 import { ProjectInfo } from './project';
 
 /** Progress of any long operation (import, thumbnails, training, prediction...). */
@@ -14,7 +15,7 @@ export const TaskProgress = z.object({
 });
 export type TaskProgress = z.infer<typeof TaskProgress>;
 
-export const ViewName = z.enum(['library', 'annotate', 'train', 'review', 'inspect', 'settings']);
+export const ViewName = z.enum(VIEW_NAMES);
 export type ViewName = z.infer<typeof ViewName>;
 
 /** A command from the native menu (desktop) for the renderer to carry out. */

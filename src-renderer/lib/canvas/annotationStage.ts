@@ -9,6 +9,7 @@ import {
   resizedBox,
 } from '../../../src-main/shared/geometry';
 import { BoxMotion } from './boxMotion';
+import { ScaledImage } from './scaledImage';
 import { BoxTags } from './boxTags';
 
 export type BoxStyle = 'label' | 'suggestion' | 'tp' | 'fp' | 'fn';
@@ -64,10 +65,11 @@ export class AnnotationStage {
   // Every canvas shown costs each frame of a pan or zoom: the image and the heatmap overlay share the
   // boxes' canvas, and the overlay layer is hidden while empty.
   readonly #boxLayer = new Konva.Layer();
-  readonly #motion = new BoxMotion(this.#boxLayer);
+  readonly #motion: BoxMotion;
   readonly #tags = new BoxTags();
   readonly #overlayLayer = new Konva.Layer({ listening: false, visible: false });
-  readonly #image = new Konva.Image({ x: 0, y: 0, image: undefined, listening: false });
+  readonly #picture = new ScaledImage();
+  readonly #image = this.#picture.node;
   // Heatmaps are a few cells per stride: nearest-neighbour keeps cells crisp when zoomed.
   readonly #overlay = new Konva.Image({
     image: undefined,
@@ -112,6 +114,13 @@ export class AnnotationStage {
     });
     this.#label.add(new Konva.Tag({ fill: '#000000cc', cornerRadius: 2 }));
     this.#label.add(new Konva.Text({ text: '', fontSize: 12, padding: 3, fill: '#fff' }));
+    this.#motion = new BoxMotion(this.#boxLayer, {
+      onRest: () => {
+        this.#transformer.forceUpdate();
+        this.#refreshImage();
+      },
+      followers: [this.#transformer],
+    });
     this.#boxLayer.add(this.#image, this.#overlay, ...this.#motion.nodes, this.#tags.node, this.#transformer);
     this.#overlayLayer.add(this.#label);
     this.stage.add(this.#boxLayer, this.#overlayLayer);
@@ -129,9 +138,13 @@ export class AnnotationStage {
   async setImage(url: string, width: number, height: number): Promise<void> {
     this.#imageSize = { width, height };
     const img = await loadImage(url);
-    this.#image.image(img);
-    this.#image.size({ width, height });
+    this.#picture.set(img, width, height);
     this.#boxLayer.batchDraw();
+  }
+
+  /** A copy of the image at the size the view shows it, drawn in its place (cheaper every frame). */
+  #refreshImage(): void {
+    this.#picture.refresh(this.scale * window.devicePixelRatio, () => this.#boxLayer.batchDraw());
   }
 
   /**
@@ -263,6 +276,8 @@ export class AnnotationStage {
 
   destroy(): void {
     this.#motion.dispose();
+    this.#motion.group.destroy(); // out of the stage while the view moves
+    this.#picture.dispose();
     window.removeEventListener('keydown', this.#onKeyDown);
     window.removeEventListener('keyup', this.#onKeyUp);
     this.stage.destroy();

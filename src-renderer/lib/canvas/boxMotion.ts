@@ -10,6 +10,8 @@ const REST_MS = 150;
  * two frames, and the hit graph, a second drawing of every box that only pointer lookups need, as
  * much again. While the view moves, the rects are hidden behind a stand-in that draws them all in one
  * pass, and the hit graph waits; both return when the view rests, or at once when a button goes down.
+ * The rects are taken out of the layer meanwhile: each move of the stage otherwise walks all of them
+ * to forget their cached transforms (Konva's _clearSelfAndDescendantCache), for nothing.
  */
 export class BoxMotion {
   /** Holds the rects: one Konva.Rect per box, in drawing order. */
@@ -17,14 +19,26 @@ export class BoxMotion {
   readonly #standIn = new Konva.Shape({
     listening: false,
     visible: false,
-    sceneFunc: (context) => drawRects(context, this.group),
+    // The rects have no transform of their own: the layer's is theirs, in the layer or out of it.
+    sceneFunc: (context) => drawRects(context, this.group, this.#layer.getAbsoluteTransform()),
   });
   readonly #layer: Konva.Layer;
+  readonly #onRest: () => void;
+  /** Nodes that follow the rects (the selection's handles): hidden while the rects are out. */
+  readonly #followers: Konva.Node[];
   #moving = false;
   #timer = 0;
 
-  constructor(layer: Konva.Layer) {
+  /** `onRest`: the view has come to rest (after its last pan or zoom). */
+  constructor(layer: Konva.Layer, options: { onRest?: () => void; followers?: Konva.Node[] } = {}) {
     this.#layer = layer;
+    this.#onRest = options.onRest ?? (() => {});
+    this.#followers = options.followers ?? [];
+  }
+
+  /** Whether the rects are out of the layer (the view is moving). */
+  get moving(): boolean {
+    return this.#moving;
   }
 
   /** What to add to the layer, in this order. */
@@ -39,9 +53,13 @@ export class BoxMotion {
     if (this.#moving) return;
     this.#moving = true;
     this.#layer.listening(false);
-    this.group.visible(false);
+    this.#index = this.group.zIndex();
+    this.group.remove();
+    for (const node of this.#followers) node.visible(false);
     this.#standIn.visible(true);
   }
+
+  #index = 0;
 
   /** Konva's own drawing and the hit graph, now (synchronously: a pointer lookup may follow). */
   readonly rest = (): void => {
@@ -49,7 +67,10 @@ export class BoxMotion {
     if (!this.#moving) return;
     this.#moving = false;
     this.#standIn.visible(false);
-    this.group.visible(true);
+    this.#layer.add(this.group);
+    this.group.zIndex(this.#index);
+    for (const node of this.#followers) node.visible(true);
+    this.#onRest();
     this.#layer.listening(true);
     this.#layer.draw();
   };
@@ -66,12 +87,12 @@ export class BoxMotion {
  * within a few levels of Konva's path strokes. Only for rects as the annotation stage makes them:
  * strokeScaleEnabled false, no shadow, no corner radius.
  */
-function drawRects(context: Konva.Context, group: Konva.Group): void {
+function drawRects(context: Konva.Context, group: Konva.Group, transform: Konva.Transform): void {
   const canvas = context.getCanvas();
   const ratio = canvas.getPixelRatio();
   const width = canvas.width / ratio;
   const height = canvas.height / ratio;
-  const [a = 1, , , d = 1, e = 0, f = 0] = group.getAbsoluteTransform().getMatrix();
+  const [a = 1, , , d = 1, e = 0, f = 0] = transform.getMatrix();
   const ctx = context._context;
   ctx.save();
   ctx.setTransform(ratio, 0, 0, ratio, 0, 0);

@@ -1,5 +1,6 @@
 import { getContext, setContext } from 'svelte';
-import { DEFAULT_SETTINGS, type PickPurpose, type Settings } from '../../../src-main/shared/api/app';
+import type { PickPurpose, Settings } from '../../../src-main/shared/api/app';
+import { DEFAULT_SETTINGS } from '../../../src-main/shared/defaults';
 import type { TaskProgress, ViewName } from '../../../src-main/shared/api/events';
 import type { ClassInfo, ProjectInfo, RecentProject } from '../../../src-main/shared/api/project';
 import type { SystemInfo } from '../../../src-main/shared/api/system';
@@ -116,17 +117,31 @@ export class AppState {
     }
   }
 
+  /**
+   * The first screen in one round trip: the open project, its classes and the Library's first page
+   * are asked for together (the page and the classes fail harmlessly when no project is open), and
+   * the system facts for the status bar (a compute probe on first use) do not hold the screen up.
+   */
   async init(): Promise<void> {
+    void this.attempt(() => this.api.call('system.info')).then((info) => info && (this.info = info));
+    const firstPage = this.library.reload().then(
+      () => true,
+      () => false,
+    );
+    const classes = this.api.call('classes.list').catch(() => null);
     await this.attempt(async () => {
-      const [info, project, settings] = await Promise.all([
-        this.api.call('system.info'),
+      const [project, settings] = await Promise.all([
         this.api.call('project.current'),
         this.api.call('settings.get'),
       ]);
-      this.info = info;
       this.settings = settings;
       this.project = project;
-      if (project) await this.#onProjectOpened(true);
+      if (!project) return;
+      const [list, loaded] = await Promise.all([classes, firstPage]);
+      if (list) this.classes = list;
+      else await this.refreshClasses();
+      if (!loaded) await this.library.reload();
+      void this.training.refresh();
     });
     this.ready = true;
   }

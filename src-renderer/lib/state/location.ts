@@ -1,4 +1,5 @@
-import { ViewName } from '../../../src-main/shared/api/events';
+import type { ViewName } from '../../../src-main/shared/api/events';
+import { VIEW_NAMES } from '../../../src-main/shared/defaults';
 
 /** Where the app is, as the URL hash keeps it (so a reload comes back to the same view and image). */
 export interface AppLocation {
@@ -10,10 +11,10 @@ export interface AppLocation {
 /** `#/annotate?image=42` → { view: 'annotate', image: 42 }; anything unknown → the Library. */
 export function readLocation(hash: string): AppLocation {
   const [path = '', query = ''] = hash.replace(/^#\/?/, '').split('?');
-  const view = ViewName.safeParse(path);
+  const view = (VIEW_NAMES as readonly string[]).includes(path) ? (path as ViewName) : 'library';
   const image = Number(new URLSearchParams(query).get('image'));
   return {
-    view: view.success ? view.data : 'library',
+    view,
     image: Number.isInteger(image) && image > 0 ? image : null,
   };
 }

@@ -146,6 +146,8 @@ describe('image list', () => {
       uncertainty: null,
       boxCount: 3,
       predictionCount: 0,
+      // The thumbnail's boxes: [classId, x, y, w, h] each, in the order they were saved.
+      preview: [1, 1, 2, 3, 4, 1, 1, 2, 3, 4, 2, 1, 2, 3, 4],
     });
   });
 

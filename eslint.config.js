@@ -25,6 +25,22 @@ export default ts.config(
     languageOptions: { globals: { ...globals.browser } },
   },
   {
+    // Views and components reach the main side through their state classes (lib/state), which own
+    // the calls, their order and their failures; a view only builds image URLs from the client.
+    files: ['src-renderer/views/**', 'src-renderer/components/**', 'src-renderer/App.svelte'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "CallExpression[callee.property.name=/^(call|on)$/][callee.object.type='MemberExpression'][callee.object.property.name='api']",
+          message:
+            'Views call the API through their state classes (src-renderer/lib/state), not api.call / api.on.',
+        },
+      ],
+    },
+  },
+  {
     // State classes keep big collections in `$state.raw` and replace them instead of mutating them
     // (svelte.dev's habit); their private Maps are caches that must not be reactive.
     files: ['src-renderer/lib/state/**'],

@@ -50,4 +50,17 @@ describe('layers/imports lint rule', () => {
     const code = "const db = require('better-sqlite3');\nconst m = import('electron');\nexport { db, m };\n";
     expect(await layerErrors(code, 'src-renderer/x.ts')).toHaveLength(2);
   });
+
+  it('keeps API calls out of views and components: they go through the state classes', async () => {
+    const code =
+      "export const load = (app: { api: { call(m: string): void } }) => app.api.call('images.list');\n";
+    const restricted = async (file: string) => {
+      const [result] = await eslint.lintText(code, { filePath: path.join(ROOT, file) });
+      return result!.messages.filter((m) => m.ruleId === 'no-restricted-syntax').map((m) => m.message);
+    };
+    expect(await restricted('src-renderer/components/Bad.ts')).toEqual([
+      'Views call the API through their state classes (src-renderer/lib/state), not api.call / api.on.',
+    ]);
+    expect(await restricted('src-renderer/lib/state/fine.ts')).toEqual([]);
+  });
 });

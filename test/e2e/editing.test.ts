@@ -173,6 +173,29 @@ describe('Annotate rules in Chromium', () => {
     await page.click('[data-nav=annotate]');
   });
 
+  it('patches a Library row changed elsewhere where it is, without reloading the list', async () => {
+    await page.click('[data-nav=library]');
+    const lists = calls('images.list').length;
+    const dot = page.locator(`[data-image-id]:has-text("${IMAGES[1]}") .dot`);
+    expect(await dot.getAttribute('class')).toContain('unlabeled');
+    // Another client (a second window, the command line's server) marks the image reviewed.
+    const id = Number(await page.getAttribute(`[data-image-id]:has-text("${IMAGES[1]}")`, 'data-image-id'));
+    await page.evaluate(
+      async (ids) => {
+        await fetch('/api/images.setStatus', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ ids, status: 'reviewed' }),
+        });
+      },
+      [id],
+    );
+    await expect.poll(() => dot.getAttribute('class')).toContain('reviewed');
+    expect(calls('images.rows').at(-1)!.payload).toEqual({ ids: [id] });
+    expect(calls('images.list').length).toBe(lists);
+    await page.click('[data-nav=annotate]');
+  });
+
   it('says why a drag too small to be a box made nothing', async () => {
     const v = await stageView(page);
     const before = boxesOf(IMAGES[0]!);

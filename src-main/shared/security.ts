@@ -8,7 +8,8 @@ export const CONTENT_SECURITY_POLICY = [
   // Svelte sets element styles at run time (style: directives); no remote or inline <style> sources.
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob: dws-image:",
-  "connect-src 'self'",
+  // The project's images are fetched as bytes too: the canvas decodes a scaled copy off the main thread.
+  "connect-src 'self' dws-image:",
   "font-src 'self'",
   "worker-src 'self' blob:",
   "base-uri 'none'",

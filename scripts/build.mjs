@@ -1,6 +1,7 @@
 // Builds everything the app runs: the Node side (Electron main, preload, CLI, trainer) with esbuild,
 // and the renderer with Vite. `npm install` runs it (prepare), so `npx dw-studio` works right away.
 import { build as esbuild } from 'esbuild';
+import { NODE_BUILD, NODE_ENTRIES } from './entries.mjs';
 import { build as viteBuild } from 'vite';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -9,32 +10,14 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'dist', 'main');
 const started = performance.now();
 
-const common = {
-  absWorkingDir: root,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  sourcemap: 'linked',
-  logLevel: 'warning',
-};
+const common = { absWorkingDir: root, ...NODE_BUILD, sourcemap: 'linked' };
 
 await Promise.all([
-  // Dependencies stay in node_modules: native addons (better-sqlite3, sharp, tfjs-node) cannot be bundled.
-  esbuild({
-    ...common,
-    entryPoints: {
-      app: 'src-main/app/main.ts',
-      cli: 'src-main/cli/index.ts',
-      trainer: 'src-main/training/trainerMain.ts',
-    },
-    outdir: out,
-    outExtension: { '.js': '.cjs' },
-    packages: 'external',
-  }),
+  esbuild({ ...common, entryPoints: NODE_ENTRIES, outdir: out, outExtension: { '.js': '.cjs' } }),
   // A sandboxed preload can require nothing but electron: bundle the contract into it.
   esbuild({
     ...common,
+    packages: undefined,
     entryPoints: { preload: 'src-main/app/preload.ts' },
     outdir: out,
     outExtension: { '.js': '.cjs' },

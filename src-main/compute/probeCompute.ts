@@ -14,6 +14,7 @@ import {
   requiredCudaLibraries,
   splitSearchPath,
 } from './cudaLibraries';
+import { physicalCores } from './cores';
 import type { GpuEvidence } from './gpuAdvice';
 
 export interface ProbeOptions {
@@ -113,6 +114,7 @@ export function realProbes(options: ProbeOptions = {}): ChainProbes {
     gpuEvidence: (stderr) => gatherGpuEvidence(stderr),
     platform: process.platform,
     cpuCount: os.cpus().length,
+    physicalCores: physicalCores(),
   };
 }
 

@@ -4,10 +4,20 @@ import sharp from 'sharp';
 export const PIXEL_MEAN = [123.675, 116.28, 103.53] as const;
 export const PIXEL_STD = [58.395, 57.12, 57.375] as const;
 
+/** An image resized for the network: RGB bytes, its long side `size`, the aspect ratio kept. */
+export interface Resized {
+  /** width × height × 3 RGB, row-major. */
+  rgb: Uint8Array;
+  width: number;
+  height: number;
+  /** Network pixels per image pixel, per axis (rounding makes them differ slightly). */
+  scaleX: number;
+  scaleY: number;
+}
+
 export interface Letterboxed {
   /** size × size × 3, normalised RGB, zero (the normalised mean) in the padding. HWC order. */
   data: Float32Array;
-  /** Network pixels per image pixel, per axis (rounding makes them differ slightly). */
   scaleX: number;
   scaleY: number;
   /** The resized image's extent inside the square (the rest is padding, bottom and right). */
@@ -16,11 +26,11 @@ export interface Letterboxed {
 }
 
 /**
- * Decodes an image (EXIF orientation applied, as the labels are), resizes it so its long side is
- * `size` keeping the aspect ratio, optionally mirrors it, and writes it normalised into the top-left of
- * a size × size input. sharp decodes on libuv's thread pool, so the training step is not blocked.
+ * Decodes an image (EXIF orientation applied, as the labels are) and resizes it so its long side is
+ * `size`, keeping the aspect ratio. sharp decodes on libuv's thread pool, off the calling thread.
+ * The bytes are what a training run keeps in memory, so every epoch after the first decodes nothing.
  */
-export async function letterbox(file: string, size: number, flip = false): Promise<Letterboxed> {
+export async function resizeLongSide(file: string, size: number): Promise<Resized> {
   const img = sharp(file, { failOn: 'error' }).rotate();
   const meta = await img.metadata();
   const oriented = (meta.orientation ?? 1) >= 5;
@@ -29,25 +39,57 @@ export async function letterbox(file: string, size: number, flip = false): Promi
   const scale = size / Math.max(srcW, srcH);
   const width = Math.max(1, Math.round(srcW * scale));
   const height = Math.max(1, Math.round(srcH * scale));
-  let pipeline = img
+  const { data, info } = await img
     .resize({ width, height, fit: 'fill', kernel: 'linear' })
     .removeAlpha()
-    .toColourspace('srgb');
-  if (flip) pipeline = pipeline.flop();
-  const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
-  const channels = info.channels;
-  const out = new Float32Array(size * size * 3);
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  let rgb: Uint8Array = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (info.channels !== 3) {
+    rgb = new Uint8Array(width * height * 3);
+    for (let i = 0, j = 0; i < width * height; i++, j += info.channels)
+      rgb.set(
+        info.channels >= 3 ? [data[j]!, data[j + 1]!, data[j + 2]!] : [data[j]!, data[j]!, data[j]!],
+        i * 3,
+      );
+  }
+  return { rgb, width, height, scaleX: width / srcW, scaleY: height / srcH };
+}
+
+/**
+ * Writes `img` normalised into the top-left of a `canvasW` × `canvasH` network input at `out[offset]`,
+ * mirrored left to right when `flip` (the mirror of the resized image, as the boxes are mirrored).
+ * The rest of the canvas is left as it is: zero, the normalised mean, in a fresh array.
+ */
+export function placeNormalised(
+  img: Resized,
+  canvasW: number,
+  flip: boolean,
+  out: Float32Array,
+  offset = 0,
+): void {
+  const { rgb, width, height } = img;
+  const [m0, m1, m2] = PIXEL_MEAN;
+  const [s0, s1, s2] = PIXEL_STD;
   for (let y = 0; y < height; y++) {
-    let src = y * width * channels;
-    let dst = y * size * 3;
-    for (let x = 0; x < width; x++, src += channels, dst += 3) {
-      const r = data[src]!;
-      const g = channels >= 3 ? data[src + 1]! : r;
-      const b = channels >= 3 ? data[src + 2]! : r;
-      out[dst] = (r - PIXEL_MEAN[0]) / PIXEL_STD[0];
-      out[dst + 1] = (g - PIXEL_MEAN[1]) / PIXEL_STD[1];
-      out[dst + 2] = (b - PIXEL_MEAN[2]) / PIXEL_STD[2];
+    let dst = offset + y * canvasW * 3;
+    for (let x = 0; x < width; x++, dst += 3) {
+      const src = (y * width + (flip ? width - 1 - x : x)) * 3;
+      out[dst] = (rgb[src]! - m0) / s0;
+      out[dst + 1] = (rgb[src + 1]! - m1) / s1;
+      out[dst + 2] = (rgb[src + 2]! - m2) / s2;
     }
   }
-  return { data: out, scaleX: width / srcW, scaleY: height / srcH, width, height };
+}
+
+/**
+ * Decodes an image, resizes it so its long side is `size` keeping the aspect ratio, optionally
+ * mirrors it, and writes it normalised into the top-left of a size × size input.
+ */
+export async function letterbox(file: string, size: number, flip = false): Promise<Letterboxed> {
+  const img = await resizeLongSide(file, size);
+  const data = new Float32Array(size * size * 3);
+  placeNormalised(img, size, flip, data);
+  return { data, scaleX: img.scaleX, scaleY: img.scaleY, width: img.width, height: img.height };
 }

@@ -52,10 +52,10 @@ export function createServices(options: ServicesOptions): Services {
   if (options.sqliteBinding) useSqliteBinding(options.sqliteBinding);
   const events = new EventHub();
   const ctx = new ServiceContext(options, events);
-  const trainer = new TrainerHost(options.spawnTrainer);
+  const settings = new SettingsService(options.userDataDir);
+  const trainer = new TrainerHost(options.spawnTrainer, () => settings.get().computeWorkers);
   const training = new TrainingService(ctx, trainer);
   ctx.onBeforeClose((session) => training.stopFor(session));
-  const settings = new SettingsService(options.userDataDir);
   // Probed once, on first use; a failed probe is retried on the next call.
   let compute: Promise<ComputeReport | null> | null = null;
   const computeReport = () =>

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Assigner, type ModelInfo } from '../shared/api/training';
+import { TrainConfig, type ModelInfo } from '../shared/api/training';
 import { AppError } from '../shared/errors';
+import { runSettings } from '../shared/runSettings';
 import type { ModelRow } from '../store/training';
-import type { ModelMeta } from '../training/checkpoint';
+import { MODEL_FORMAT, readManifest, type ModelMeta } from '../training/runFiles';
 import type { ProjectSession } from './session';
 
 /** A model row with its folder resolved and its manifest read (classes, detector settings). */
@@ -19,7 +19,7 @@ export function resolveModel(session: ProjectSession, modelId: number): Resolved
   const dir = path.resolve(session.dataDir, row.path);
   let meta: ModelMeta;
   try {
-    meta = (JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { meta: ModelMeta }).meta;
+    meta = readManifest<ModelMeta>(dir, MODEL_FORMAT).meta;
   } catch (e) {
     throw new AppError(
       'io_error',
@@ -30,16 +30,16 @@ export function resolveModel(session: ProjectSession, modelId: number): Resolved
 }
 
 export function toModelInfo(row: ModelRow): ModelInfo {
-  const config = row.config ? (JSON.parse(row.config) as { assigner?: string; refine?: boolean }) : {};
+  const config = TrainConfig.safeParse(row.config ? JSON.parse(row.config) : {});
   const metrics = row.metrics ? (JSON.parse(row.metrics) as { AP?: number; AP50?: number }) : {};
-  const assigner = Assigner.safeParse(config.assigner);
+  const settings = runSettings(config.success ? config.data : TrainConfig.parse({}));
   return {
     id: row.id,
     runId: row.runId ?? 0,
     name: row.name ?? `Model ${row.id}`,
     createdAt: row.createdAt,
-    assigner: assigner.success ? assigner.data : 'dw',
-    refine: config.refine === true && config.assigner !== 'fcos',
+    assigner: settings.assigner,
+    refine: settings.refine,
     AP: metrics.AP ?? null,
     AP50: metrics.AP50 ?? null,
   };

@@ -64,16 +64,24 @@ export function predictionHandlers(
       };
       let job;
       try {
-        job = trainer
-          .host()
-          .run({ kind: 'predict', jobId: taskId, modelDir: model.dir, images, scoreThreshold: 0.05 }, (e) => {
+        job = trainer.host().run(
+          {
+            kind: 'predict',
+            jobId: taskId,
+            modelDir: model.dir,
+            images,
+            scoreThreshold: 0.05,
+            workers: trainer.workers(),
+          },
+          (e) => {
             if (session.closed) return;
             if (e.type === 'detections') pending.push(...e.detections);
             else if (e.type === 'progress') {
               flush(e.done);
               progress(e.done);
             }
-          });
+          },
+        );
       } catch (e) {
         progress(0, 'failed', (e as Error).message);
         throw e;

@@ -12,6 +12,10 @@ export interface RunSummary {
   imagesPerSec: number | null;
   AP: number | null;
   AP50: number | null;
+  /** The run's length in steps, fixed when it started (from its budget). */
+  totalSteps?: number | null;
+  /** Images the run could not decode and went on without. */
+  skippedImages?: Array<{ imageId: number; path: string; reason: string }>;
 }
 
 export interface RunRow {

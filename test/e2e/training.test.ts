@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forkTrainer } from '../../src-main/training/forkTrainer';
 import { JobHost } from '../../src-main/training/jobHost';
-import type { InspectJobResult } from '../../src-main/training/jobs';
+import type { JobResult } from '../../src-main/training/protocol';
 import { type AppSession, openApp, ROOT, screenshot, type ServeProcess } from './harness';
 
 // Label → one click → see what the model does and why, in Chromium against serve mode. Training
@@ -371,7 +371,7 @@ describe('train, review, suggestions and inspect in Chromium', () => {
     };
     const classIndex = new Map(manifest.meta.classes.map((c, i) => [c.id, i]));
     const host = new JobHost(forkTrainer(path.join(ROOT, 'dist/main/trainer.cjs')));
-    let r: InspectJobResult;
+    let r: JobResult<'inspect'>;
     try {
       const { result } = await host.run(
         {
@@ -390,7 +390,7 @@ describe('train, review, suggestions and inspect in Chromium', () => {
         },
         () => {},
       ).done;
-      r = result as InspectJobResult;
+      r = result!;
     } finally {
       await host.dispose();
     }

@@ -47,15 +47,17 @@ describe('dw-studio train / eval / predict', () => {
     expect(lines.slice(plan + 1).join('\n')).toContain('DW label assignment');
     // At 64 px the plan turns box refinement off, and says so.
     expect(lines.slice(plan + 1).join('\n')).toContain('Box refinement is off at 64 px');
-    // The settings: the plan's own choices (checkpoints, validation every 200 steps with a val
-    // image) and the command line's, marked with their flags.
+    // The settings: the plan's own choices (checkpoints, validation points within a twentieth of the
+    // run, the seed) and the command line's, marked with their flags.
     expect(lines).toContain(
       'Settings: DW without box refinement · small network · 64 px (--size) · batch 1 (--batch) · 6 steps (--steps) · ' +
-        'lr 0.01 · warmup 0 steps (--warmup) · checkpoint every 200 steps · validation every 200 steps and at the end',
+        'lr 0.01 · warmup 0 steps (--warmup) · checkpoint every 200 steps · validation at a few points and at the end · seed 0',
     );
     expect(lines).toContain('Run 1 started.');
     expect(lines).toContainEqual(
-      expect.stringMatching(/^Validation at step 6: AP [\d.]+ · AP50 [\d.]+ · AP75 [\d.]+$/),
+      expect.stringMatching(
+        /^Validation at step 6 \(1 validation image\): AP [\d.]+ · AP50 [\d.]+ · AP75 [\d.]+$/,
+      ),
     );
     expect(lines.at(-2)).toMatch(/^Run 1 finished: 6 steps in \d+s, [\d.]+ images\/s on .+\.$/);
     expect(lines.at(-1)).toMatch(/^AP \d\.\d{3} · AP50 \d\.\d{3} on 1 validation image · model 1$/);
@@ -85,8 +87,10 @@ describe('dw-studio train / eval / predict', () => {
       trainImages: 7,
       valImages: 1,
       steps: 6,
+      totalSteps: 6,
       durationSec: expect.any(Number),
       AP: expect.any(Number),
+      skippedImages: [],
     });
     const metrics = query<{ step: number; metrics: string }>(
       'SELECT step, metrics FROM run_metrics WHERE run_id = 1 ORDER BY step',
@@ -103,9 +107,13 @@ describe('dw-studio train / eval / predict', () => {
       lr: expect.any(Number),
       losses: { clsPos: expect.any(Number), loc: expect.any(Number), clsNeg: expect.any(Number) },
     });
-    expect(steps.filter((m) => m.type === 'eval')).toEqual([
-      { type: 'eval', summary: expect.objectContaining({ step: 6, AP: expect.any(Number) }) },
-    ]);
+    // Validation: a few points on the way (here the one validation image each time), and the final one.
+    const evals = steps
+      .filter((m) => m.type === 'eval')
+      .map((m) => m.summary as { step: number; images: number });
+    expect(evals.at(-1)).toEqual(expect.objectContaining({ step: 6, AP: expect.any(Number), images: 1 }));
+    expect(evals.length).toBeGreaterThanOrEqual(2);
+    expect(evals.every((e, k) => k === 0 || e.step > evals[k - 1]!.step)).toBe(true);
   });
 
   it('eval prints the 12 COCO numbers and per-class AP, and the same as JSON', () => {

@@ -45,6 +45,8 @@ export const Settings = z.object({
   shortcuts: z.record(ShortcutAction, KeyChord),
   /** Library thumbnail size in pixels. */
   thumbnailSize: z.number().int().min(64).max(384),
+  /** Compute workers (threads) for training and prediction on the CPU; null: one per physical core. */
+  computeWorkers: z.number().int().min(1).max(64).nullable().default(null),
 });
 export type Settings = z.infer<typeof Settings>;
 
@@ -66,7 +68,11 @@ export const DEFAULT_SHORTCUTS: Record<ShortcutAction, string> = {
   help: '?',
 };
 
-export const DEFAULT_SETTINGS: Settings = { shortcuts: DEFAULT_SHORTCUTS, thumbnailSize: 160 };
+export const DEFAULT_SETTINGS: Settings = {
+  shortcuts: DEFAULT_SHORTCUTS,
+  thumbnailSize: 160,
+  computeWorkers: null,
+};
 
 export const appMethods = {
   'app.pickPath': method(
@@ -74,12 +80,17 @@ export const appMethods = {
     z.object({ paths: z.array(z.string()) }).nullable(),
     'Show a native open/save dialog (desktop only); null when the user cancels.',
   ),
-  'settings.get': method(z.object({}).strict(), Settings, 'User settings (shortcuts, thumbnail size).'),
+  'settings.get': method(
+    z.object({}).strict(),
+    Settings,
+    'User settings (shortcuts, thumbnail size, compute workers).',
+  ),
   'settings.update': method(
     z
       .object({
         shortcuts: z.partialRecord(ShortcutAction, KeyChord).optional(),
         thumbnailSize: z.number().int().min(64).max(384).optional(),
+        computeWorkers: z.number().int().min(1).max(64).nullable().optional(),
         reset: z.boolean().optional(),
       })
       .strict(),

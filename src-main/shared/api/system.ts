@@ -14,14 +14,30 @@ export const BackendSkip = z.object({
 
 export const ComputeReport = z.object({
   backend: BackendName,
-  /** e.g. "NVIDIA GeForce RTX 3060" or "CPU, 1 thread (WebAssembly SIMD)". */
+  /** e.g. "NVIDIA GeForce RTX 3060" or "CPU, 2 threads (WebAssembly SIMD)". */
   device: z.string(),
+  /**
+   * Compute workers a run uses by default: one per physical core for the WebAssembly and JavaScript
+   * backends (each runs one thread); 1 for the TensorFlow backends, which thread their own kernels.
+   */
+  threads: z.number().int().min(1),
   usesGpu: z.boolean(),
   skipped: z.array(BackendSkip),
   /** Milliseconds the probe took. */
   probeMs: z.number(),
 });
 export type ComputeReport = z.infer<typeof ComputeReport>;
+
+/** Backends whose training is split over compute workers, one thread each. */
+export function usesWorkers(backend: BackendName): boolean {
+  return backend === 'wasm' || backend === 'cpu';
+}
+
+/** The device line of a CPU backend run on `threads` workers: "CPU, 2 threads (WebAssembly SIMD)". */
+export function cpuDevice(threads: number, backend: 'wasm' | 'cpu', simd: boolean): string {
+  const engine = backend === 'wasm' ? `WebAssembly${simd ? ' SIMD' : ''}` : 'JavaScript';
+  return `CPU, ${threads} thread${threads === 1 ? '' : 's'} (${engine})`;
+}
 
 export const SystemInfo = z.object({
   appVersion: z.string(),

@@ -36,8 +36,13 @@ export const TrainConfig = z.object({
   flip: z.boolean().default(true),
   seed: z.number().int().default(0),
   checkpointEvery: z.number().int().min(1).default(200),
-  /** Validate every N steps (null: at the end only). */
+  /**
+   * Validate every image every N steps; null: a few points on a subset and every image at the end,
+   * within a twentieth of the run's time.
+   */
   evalEvery: z.number().int().min(1).nullable().default(null),
+  /** Compute workers on the CPU backends (one thread each); null: one per physical core. */
+  workers: z.number().int().min(1).max(64).nullable().default(null),
 });
 export type TrainConfig = z.infer<typeof TrainConfig>;
 export type TrainConfigInput = z.input<typeof TrainConfig>;
@@ -78,6 +83,8 @@ export const EvalSummary = z.object({
   AP50: z.number(),
   AP75: z.number(),
   perClass: z.array(z.object({ classIndex: z.number().int(), AP: z.number(), AP50: z.number() })),
+  /** Validation images it used: all of them at the end, a fixed subset at the points before. */
+  images: z.number().int().optional(),
 });
 export type EvalSummary = z.infer<typeof EvalSummary>;
 
@@ -96,6 +103,10 @@ export const RunInfo = z.object({
   imagesPerSec: z.number().nullable(),
   AP: z.number().nullable(),
   AP50: z.number().nullable(),
+  /** The run's length in steps, fixed when it started (from its budget); null before that. */
+  totalSteps: z.number().int().nullable(),
+  /** Images the run could not decode and went on without. */
+  skippedImages: z.array(z.object({ file: z.string(), reason: z.string() })),
   error: z.string().nullable(),
   /** The model this run produced, once it has one. */
   modelId: z.number().int().nullable(),
@@ -299,4 +310,6 @@ export const trainingEvents = {
   'train.step': z.object({ runId: z.number().int(), metrics: StepMetrics }),
   'train.eval': z.object({ runId: z.number().int(), summary: EvalSummary }),
   'train.state': z.object({ runId: z.number().int(), state: RunState, message: z.string().nullable() }),
+  /** An image the run could not decode: it goes on without it. */
+  'train.skipped': z.object({ runId: z.number().int(), file: z.string(), reason: z.string() }),
 };

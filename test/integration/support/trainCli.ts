@@ -1,52 +1,16 @@
 // Running `dw-studio train / eval / predict` as built, and reading what they left in the project.
 import Database from 'better-sqlite3';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { build } from 'esbuild';
-import { builtCli, ROOT } from './bundle';
+import { builtBundle, builtCli } from './bundle';
 
-const TRAINER_BUNDLE = path.join(ROOT, 'dist', 'main', 'trainer.cjs');
-
-/**
- * The built command and the trainer process it forks (dist/main/trainer.cjs). As with builtCli, a
- * trainer bundle older than the sources is rebuilt with the options of scripts/build.mjs.
- */
+/** The built command and the trainer process it forks, with its compute workers. */
 export async function builtCliWithTrainer(): Promise<string> {
   const bin = await builtCli();
-  let stale = true;
-  try {
-    stale = statSync(TRAINER_BUNDLE).mtimeMs < newest(path.join(ROOT, 'src-main'));
-  } catch {
-    // not built yet
-  }
-  if (stale) {
-    const tmp = `${TRAINER_BUNDLE}.${process.pid}.tmp`;
-    mkdirSync(path.dirname(TRAINER_BUNDLE), { recursive: true });
-    await build({
-      absWorkingDir: ROOT,
-      entryPoints: ['src-main/training/trainerMain.ts'],
-      outfile: tmp,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      packages: 'external',
-      logLevel: 'warning',
-    });
-    renameSync(tmp, TRAINER_BUNDLE);
-  }
+  await builtBundle('trainer');
+  await builtBundle('trainerWorker');
   return bin;
-}
-
-function newest(dir: string): number {
-  return Math.max(
-    0,
-    ...readdirSync(dir, { withFileTypes: true }).map((e) => {
-      const p = path.join(dir, e.name);
-      return e.isDirectory() ? newest(p) : statSync(p).mtimeMs;
-    }),
-  );
 }
 
 export interface CliResult {

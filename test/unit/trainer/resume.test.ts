@@ -1,16 +1,21 @@
 // A resumed run continues exactly where it stopped: K steps, a cancel (which checkpoints), then a
-// fresh detector and optimizer loaded from that checkpoint take steps K+1 and K+2. Their losses and
-// the weights they end with must equal those of the same run trained without a stop. (The loss of
-// step K+1 shows the weights came back; that of K+2 and the final weights, the momentum too.)
+// fresh detector and optimizer loaded from that checkpoint take the remaining steps. Their learning
+// rates, losses and the weights they end with must equal those of the same run trained without a
+// stop. (The loss of step K+1 shows the weights came back; that of K+2 and the final weights, the
+// momentum too.) With a time budget the run's length is fixed when it starts and kept by the
+// checkpoint, so the learning-rate curve of the resumed part is the uninterrupted run's too.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../../../src-main/compute/activate';
 import { tf } from '../../../src-main/detector/tf';
-import { listCheckpoints } from '../../../src-main/training/checkpoint';
+import { listCheckpoints } from '../../../src-main/training/runFiles';
+import { LocalReplicas } from '../../../src-main/trainer/replicas';
+import { learningRate } from '../../../src-main/trainer/schedule';
+import { train } from '../../../src-main/trainer/trainLoop';
+import type { ComputeReport } from '../../../src-main/shared/api/system';
 import { TrainConfig, type Snapshot, type StepMetrics } from '../../../src-main/training/protocol';
-import { train } from '../../../src-main/training/trainLoop';
 
 const CARDS = path.resolve(__dirname, '../../fixtures/datasets/cards');
 const K = 2;
@@ -55,21 +60,35 @@ const CONFIG = TrainConfig.parse({
   seed: 5,
 });
 
+const WASM: ComputeReport = {
+  backend: 'wasm',
+  device: 'CPU, 1 thread (WebAssembly SIMD)',
+  usesGpu: false,
+  threads: 1,
+  skipped: [],
+  probeMs: 0,
+};
+
 /**
  * Runs train() with a clock that moves one second per reading, so every step is reported on its
  * own; `stopAfter` cancels (as train.cancel does) once that many steps are reported.
  */
-async function run(dir: string, resume: boolean, stopAfter: number | null = null) {
+async function run(dir: string, resume: boolean, stopAfter: number | null = null, config = CONFIG) {
   const steps: StepMetrics[] = [];
   let clock = 0;
-  const result = await train(CONFIG, cardsSnapshot(), dir, resume, {
-    step: (m) => steps.push(m),
-    evaluated: () => {},
-    checkpointed: () => {},
-    cancelled: () => stopAfter !== null && steps.length >= stopAfter,
-    now: () => clock++,
-  });
-  return { steps, result };
+  const replicas = new LocalReplicas(WASM);
+  try {
+    const result = await train(config, cardsSnapshot(), dir, resume, replicas, {
+      step: (m) => steps.push(m),
+      evaluated: () => {},
+      checkpointed: () => {},
+      cancelled: () => stopAfter !== null && steps.length >= stopAfter,
+      now: () => clock++,
+    });
+    return { steps, result };
+  } finally {
+    await replicas.dispose();
+  }
 }
 
 let tmp = '';
@@ -107,5 +126,33 @@ describe('resuming from a checkpoint', () => {
     expect(weights(stoppedDir).equals(weights(path.join(tmp, 'straight')))).toBe(true);
 
     expect(tf.memory().numTensors).toBe(tensorsBefore);
+  });
+
+  it('keeps the learning-rate curve of a time budget: the length fixed at the start survives the stop', async () => {
+    // One clock second per reading: the three calibration steps make the run ~8 steps long.
+    const timed = TrainConfig.parse({ ...CONFIG, maxSteps: null, minutes: 0.1, decayAt: [0.5, 0.75] });
+    const straight = await run(path.join(tmp, 'timed-straight'), false, null, timed);
+    const total = straight.result.totalSteps;
+    expect(total).toBeGreaterThan(K + 2);
+    expect(straight.steps.map((m) => m.step)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    // Every step's rate is the schedule's at that step of a run of that length, warmup and decays included.
+    straight.steps.forEach((m) => {
+      expect(m.totalSteps).toBe(total);
+      expect(m.lr).toBe(learningRate(timed, m.step - 1, total));
+    });
+    expect(new Set(straight.steps.map((m) => m.lr)).size).toBeGreaterThanOrEqual(3);
+
+    const stoppedDir = path.join(tmp, 'timed-stopped');
+    const first = await run(stoppedDir, false, K, timed);
+    expect(first.result).toMatchObject({ cancelled: true, steps: K, totalSteps: total });
+    const resumed = await run(stoppedDir, true, null, timed);
+    expect(resumed.result).toMatchObject({ cancelled: false, steps: total, totalSteps: total });
+    expect([...first.steps, ...resumed.steps].map((m) => [m.step, m.lr, m.totalSteps])).toEqual(
+      straight.steps.map((m) => [m.step, m.lr, m.totalSteps]),
+    );
+    expect(resumed.steps.map((m) => m.losses)).toEqual(straight.steps.slice(K).map((m) => m.losses));
+    // The ETA counts down to zero and never below.
+    resumed.steps.forEach((m) => expect(m.etaSec).toBeGreaterThanOrEqual(0));
+    expect(resumed.steps.at(-1)!.etaSec).toBe(0);
   });
 });

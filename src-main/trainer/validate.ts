@@ -1,6 +1,6 @@
 import { evaluate } from '../eval';
 import type { CocoEvalResult } from '../eval/types';
-import type { Detection, SnapshotImage } from './protocol';
+import type { Detection, SnapshotImage } from '../training/protocol';
 
 /** COCO evaluation of detections (class indices) against a snapshot split's labels. */
 export function evaluateSnapshot(

@@ -1,11 +1,26 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PIXEL_MEAN, PIXEL_STD } from '../../../src-main/imaging/letterbox';
-import { BatchStream, epochOrder, flipAt, loadSample, prng } from '../../../src-main/training/pipeline';
+import { PIXEL_MEAN, PIXEL_STD, resizeLongSide } from '../../../src-main/imaging/letterbox';
+import {
+  BatchStream,
+  epochOrder,
+  flipAt,
+  ImageCache,
+  packPixels,
+  prng,
+  sampleTarget,
+} from '../../../src-main/trainer/pipeline';
 import type { SnapshotImage } from '../../../src-main/training/protocol';
+
+/** One image as a training step sees it: resized, packed into the network input, boxes mapped. */
+async function loadSample(image: SnapshotImage, size: number, flip: boolean) {
+  const lb = await resizeLongSide(image.path, size);
+  const { data } = packPixels([{ resized: lb, flip }], size);
+  return { lb, data, ...sampleTarget(image, lb, flip) };
+}
 
 describe('training data order', () => {
   it('is a seeded permutation, the same on every call (resumable)', () => {
@@ -104,27 +119,54 @@ describe('training samples', () => {
 
   it('batches whole steps in the seeded order, and a stream started at step k gives step k', async () => {
     const images = [1, 2, 3].map((id) => image(file, id));
-    const opts = { size: 32, batchSize: 2, seed: 5, flip: true };
-    const stream = new BatchStream(images, opts);
+    const opts = { batchSize: 2, seed: 5, flip: true };
+    const stream = new BatchStream(images, opts, new ImageCache(32));
     expect(stream.stepsPerEpoch).toBe(1); // the last partial batch of an epoch is dropped
     const batches = [await stream.next(), await stream.next(), await stream.next()];
     batches.forEach((b, step) => {
       const order = epochOrder(3, 5, step);
-      expect(b.imageIds).toEqual([order[0]! + 1, order[1]! + 1]);
-      expect(b.images).toHaveLength(2 * 32 * 32 * 3);
-      expect(b.targets).toHaveLength(2);
-      b.targets.forEach((t, k) => {
+      expect(b.samples.map((x) => x.imageId)).toEqual([order[0]! + 1, order[1]! + 1]);
+      expect(packPixels(b.samples, 32).data).toHaveLength(2 * 32 * 32 * 3);
+      b.samples.forEach((x, k) => {
         const flipped = flipAt(5, step * 2 + k);
-        expect(t.boxesXYXY[0]).toBeCloseTo(flipped ? 22.4 : 1.6, 5);
+        expect(x.flip).toBe(flipped);
+        expect(x.target.boxesXYXY[0]).toBeCloseTo(flipped ? 22.4 : 1.6, 5);
       });
     });
-    const resumed = await new BatchStream(images, opts, 2).next();
-    expect(resumed.imageIds).toEqual(batches[2]!.imageIds);
-    expect(resumed.images).toEqual(batches[2]!.images);
+    const resumed = await new BatchStream(images, opts, new ImageCache(32), 2).next();
+    expect(resumed.samples.map((x) => x.imageId)).toEqual(batches[2]!.samples.map((x) => x.imageId));
+    expect(packPixels(resumed.samples, 32).data).toEqual(packPixels(batches[2]!.samples, 32).data);
+  });
+
+  it('decodes each image once per run: later epochs use the kept pixels', async () => {
+    const copy = path.join(dir, 'kept.png');
+    copyFileSync(file, copy);
+    const cache = new ImageCache(32);
+    const stream = new BatchStream([image(copy, 7)], { batchSize: 1, seed: 0, flip: false }, cache);
+    const first = packPixels((await stream.next()).samples, 32).data;
+    // The file changes on disk (here: becomes unreadable); the run keeps what it decoded.
+    writeFileSync(copy, 'not an image any more');
+    for (let i = 0; i < 3; i++) expect(packPixels((await stream.next()).samples, 32).data).toEqual(first);
+  });
+
+  it('skips an image that cannot be decoded, reports it once, and fills its place with the next one', async () => {
+    const broken = path.join(dir, 'broken.png');
+    writeFileSync(broken, Buffer.from('\x89PNG\r\n\x1a\n truncated'));
+    const images = [image(file, 1), image(broken, 2), image(file, 3), image(file, 4)];
+    const stream = new BatchStream(images, { batchSize: 2, seed: 3, flip: false }, new ImageCache(32));
+    const reported: number[] = [];
+    for (let step = 0; step < 6; step++) {
+      const b = await stream.next();
+      expect(b.samples).toHaveLength(2);
+      expect(b.samples.map((x) => x.imageId)).not.toContain(2);
+      reported.push(...b.unreadable.map((u) => u.image.id));
+      b.unreadable.forEach((u) => expect(u.reason).not.toBe(''));
+    }
+    expect(reported).toEqual([2]);
   });
 
   it('refuses an empty training split', () => {
-    expect(() => new BatchStream([], { size: 32, batchSize: 2, seed: 0, flip: false })).toThrow(
+    expect(() => new BatchStream([], { batchSize: 2, seed: 0, flip: false }, new ImageCache(32))).toThrow(
       'The training split has no images',
     );
   });

@@ -1,37 +1,27 @@
 // Checkpoints and saved models: weights (and optimizer slots) as one tf.io weights file plus a JSON
-// manifest. The JSON is written last through a rename, so a crash mid-write leaves the previous
-// checkpoint intact: a folder without its manifest is not a checkpoint.
+// manifest, in the folders `training/runFiles` lays out. The JSON is written last through a rename,
+// so a crash mid-write leaves the previous checkpoint intact: a folder without its manifest is not a
+// checkpoint.
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DetectorConfig } from '../detector/config';
 import { tf } from '../detector/tf';
 import type { Tensor } from '../detector/tf';
-import { listCheckpoints } from './checkpointFiles';
+import {
+  CHECKPOINT_FORMAT,
+  checkpointDirOf,
+  listCheckpoints,
+  MANIFEST_FILE,
+  MODEL_FORMAT,
+  readManifest,
+  WEIGHTS_FILE,
+  type CheckpointMeta as SavedCheckpointMeta,
+  type ModelMeta as SavedModelMeta,
+  type SavedManifest,
+} from '../training/runFiles';
 
-export { listCheckpoints };
-
-export const CHECKPOINT_FORMAT = 'dw-studio-checkpoint/1';
-export const MODEL_FORMAT = 'dw-studio-model/1';
-
-export interface SavedManifest<M> {
-  format: string;
-  weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
-  meta: M;
-}
-
-export interface CheckpointMeta {
-  step: number;
-  elapsedSec: number;
-  detector: DetectorConfig;
-  classes: Array<{ id: number; name: string }>;
-}
-
-export interface ModelMeta {
-  detector: DetectorConfig;
-  classes: Array<{ id: number; name: string }>;
-  trainedSteps: number;
-  createdAt: string;
-}
+export type CheckpointMeta = SavedCheckpointMeta<DetectorConfig>;
+export type ModelMeta = SavedModelMeta<DetectorConfig>;
 
 async function writeWeights<M>(
   dir: string,
@@ -43,37 +33,36 @@ async function writeWeights<M>(
   const named = [...tensors].map(([name, tensor]) => ({ name, tensor }));
   const { data, specs } = await tf.io.encodeWeights(named);
   const bytes = Buffer.from(Array.isArray(data) ? tf.io.CompositeArrayBuffer.join(data) : data);
-  writeFileSync(path.join(dir, 'weights.bin.tmp'), bytes);
-  renameSync(path.join(dir, 'weights.bin.tmp'), path.join(dir, 'weights.bin'));
+  writeFileSync(path.join(dir, `${WEIGHTS_FILE}.tmp`), bytes);
+  renameSync(path.join(dir, `${WEIGHTS_FILE}.tmp`), path.join(dir, WEIGHTS_FILE));
   const manifest: SavedManifest<M> = {
     format,
-    weightsManifest: [{ paths: ['weights.bin'], weights: specs }],
+    weightsManifest: [{ paths: [WEIGHTS_FILE], weights: specs }],
     meta,
   };
-  writeFileSync(path.join(dir, 'manifest.json.tmp'), JSON.stringify(manifest));
-  renameSync(path.join(dir, 'manifest.json.tmp'), path.join(dir, 'manifest.json'));
+  writeFileSync(path.join(dir, `${MANIFEST_FILE}.tmp`), JSON.stringify(manifest));
+  renameSync(path.join(dir, `${MANIFEST_FILE}.tmp`), path.join(dir, MANIFEST_FILE));
 }
 
 function readWeights<M>(dir: string, format: string): { tensors: Record<string, Tensor>; meta: M } {
-  const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as SavedManifest<M>;
-  if (manifest.format !== format) throw new Error(`${dir}: not a ${format} (format ${manifest.format})`);
-  const buf = readFileSync(path.join(dir, 'weights.bin'));
+  const manifest = readManifest<M>(dir, format);
+  const buf = readFileSync(path.join(dir, WEIGHTS_FILE));
   const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
-  const tensors = tf.io.decodeWeights(ab, manifest.weightsManifest[0]!.weights) as Record<string, Tensor>;
+  const specs = manifest.weightsManifest[0]!.weights as tf.io.WeightsManifestEntry[];
+  const tensors = tf.io.decodeWeights(ab, specs) as Record<string, Tensor>;
   return { tensors, meta: manifest.meta };
 }
 
 const SLOT_PREFIX = '__optimizer__/';
 
-/** Writes weights and momentum slots of `step` into `<runDir>/checkpoints/step-<n>`, keeping the last two. */
+/** Writes weights and momentum slots of `meta.step` into the run's checkpoint folder, keeping the last two. */
 export async function saveCheckpoint(
   runDir: string,
   weights: Map<string, Tensor>,
   slots: Map<string, Tensor>,
   meta: CheckpointMeta,
 ): Promise<string> {
-  const root = path.join(runDir, 'checkpoints');
-  const dir = path.join(root, `step-${String(meta.step).padStart(8, '0')}`);
+  const dir = checkpointDirOf(runDir, meta.step);
   const all = new Map(weights);
   for (const [name, t] of slots) all.set(SLOT_PREFIX + name, t);
   await writeWeights(dir, CHECKPOINT_FORMAT, all, meta);

@@ -1,0 +1,166 @@
+// Entry of the trainer process. It picks the compute backend once and says so, then runs one job at a
+// time from the main side and streams its progress back. The WebAssembly and JavaScript backends run
+// one thread each, so their jobs are split over compute workers, one per core (`WorkerReplicas`); the
+// TensorFlow backends thread themselves and run here (`LocalReplicas`). It never touches the project
+// database: the main process is its only writer.
+import path from 'node:path';
+import { activateCompute } from '../compute/activate';
+import { chooseCompute } from '../compute/probeCompute';
+import { usesWorkers, type ComputeReport } from '../shared/api/system';
+import { errorText } from '../training/outOfMemory';
+import { ToTrainer, type FromTrainer, type JobSpec, type TaggedResult } from '../training/protocol';
+import { evaluateJob, inspectJob, predictJob, readSnapshot, type JobIo } from './jobs';
+import { LocalReplicas, WorkerReplicas, type Replicas } from './replicas';
+import { train } from './trainLoop';
+
+interface ParentPort {
+  postMessage(msg: unknown): void;
+  on(event: 'message', listener: (e: { data: unknown }) => void): void;
+}
+
+// Electron's utilityProcess has `process.parentPort`; child_process.fork has `process.send`.
+const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
+
+function send(msg: FromTrainer): void {
+  if (parentPort) parentPort.postMessage(msg);
+  else process.send?.(msg);
+}
+
+function onMessage(listener: (msg: unknown) => void): void {
+  if (parentPort) parentPort.on('message', (e) => listener(e.data));
+  else process.on('message', listener);
+}
+
+/** The compute worker script, bundled beside this one. */
+const WORKER_ENTRY = path.join(__dirname, 'trainerWorker.cjs');
+
+/**
+ * Test hook: `DW_STUDIO_TEST_KILL_WORKER=<rank>@<step>` ends compute worker <rank> (0-based) without
+ * a word just before training step <step>, as a crash would.
+ */
+function workerKillHook(): ((step: number, replicas: Replicas) => void) | undefined {
+  const m = /^(\d+)@(\d+)$/.exec(process.env.DW_STUDIO_TEST_KILL_WORKER ?? '');
+  if (!m) return undefined;
+  const [rank, at] = [Number(m[1]), Number(m[2])];
+  return (step, replicas) => {
+    if (step === at && replicas instanceof WorkerReplicas) replicas.terminateForTest(rank);
+  };
+}
+
+class Engine {
+  #replicas: Replicas | null = null;
+  #compute: ComputeReport;
+
+  constructor(compute: ComputeReport) {
+    this.#compute = compute;
+  }
+
+  /** Replicas for a job that asks for `workers` (null: the default for this compute). */
+  async replicas(workers: number | null): Promise<Replicas> {
+    const current = this.#replicas;
+    const wanted = usesWorkers(this.#compute.backend) ? (workers ?? this.#compute.threads) : 1;
+    if (current && !current.broken && current.size === wanted) return current;
+    this.#replicas = null;
+    await current?.dispose();
+    this.#replicas = usesWorkers(this.#compute.backend)
+      ? await WorkerReplicas.start(WORKER_ENTRY, wanted, this.#compute)
+      : new LocalReplicas(this.#compute);
+    return this.#replicas;
+  }
+}
+
+const cancelled = new Set<string>();
+let queue: Promise<void> = Promise.resolve();
+
+async function runJob(engine: Engine, job: JobSpec): Promise<TaggedResult> {
+  const io: JobIo = {
+    progress: (done, total, label) => send({ type: 'progress', jobId: job.jobId, done, total, label }),
+    detections: (detections) => send({ type: 'detections', jobId: job.jobId, detections }),
+    skipped: (image) => send({ type: 'skipped', jobId: job.jobId, image }),
+    cancelled: () => cancelled.has(job.jobId),
+  };
+  const workers = job.kind === 'train' ? job.config.workers : job.kind === 'inspect' ? null : job.workers;
+  const replicas = await engine.replicas(workers);
+  send({ type: 'compute', jobId: job.jobId, compute: replicas.compute });
+  switch (job.kind) {
+    case 'train': {
+      const kill = workerKillHook();
+      const result = await train(
+        job.config,
+        readSnapshot(job.snapshotPath),
+        job.runDir,
+        job.resume,
+        replicas,
+        {
+          step: (metrics) => send({ type: 'step', jobId: job.jobId, metrics }),
+          evaluated: (summary) => send({ type: 'eval', jobId: job.jobId, summary }),
+          checkpointed: (step, dir) => send({ type: 'checkpoint', jobId: job.jobId, step, dir }),
+          detections: io.detections,
+          skipped: io.skipped,
+          cancelled: io.cancelled,
+          beforeStep: kill && ((step) => kill(step, replicas)),
+        },
+      );
+      return { kind: 'train', ...result };
+    }
+    case 'predict':
+      return { kind: 'predict', ...(await predictJob(job, replicas, io)) };
+    case 'evaluate':
+      return { kind: 'evaluate', ...(await evaluateJob(job, replicas, io)) };
+    case 'inspect':
+      return { kind: 'inspect', ...(await inspectJob(job, replicas)) };
+  }
+}
+
+// Forked by the CLI or serve mode: a parent killed without a word (SIGKILL, a crash) closes the IPC
+// channel, and nobody is left to read our results: stop rather than train on as an orphan. A
+// checkpoint half written is ignored on resume (its manifest is written last).
+process.on('disconnect', () => process.exit(0));
+// Ctrl-C in a terminal signals the whole process group; the parent decides what it means (cancel
+// after a checkpoint), so this process must not die of it first.
+if (parentPort || process.send) process.on('SIGINT', () => {});
+
+async function main(): Promise<void> {
+  const choice = await chooseCompute();
+  // The TensorFlow backends load here; the worker backends load in each worker.
+  const compute = usesWorkers(choice.report.backend) ? choice.report : await activateCompute(choice);
+  const engine = new Engine(compute);
+  onMessage((raw) => {
+    const parsed = ToTrainer.safeParse(raw);
+    if (!parsed.success) {
+      send({
+        type: 'log',
+        level: 'warn',
+        message: `unexpected message: ${parsed.error.message.slice(0, 200)}`,
+      });
+      return;
+    }
+    const msg = parsed.data;
+    if (msg.type === 'shutdown') process.exit(0);
+    if (msg.type === 'cancel') {
+      cancelled.add(msg.jobId);
+      return;
+    }
+    const job = msg.job;
+    queue = queue.then(async () => {
+      try {
+        const result = await runJob(engine, job);
+        const wasCancelled = cancelled.has(job.jobId) || (result.kind === 'train' && result.cancelled);
+        send({ type: 'done', jobId: job.jobId, cancelled: wasCancelled, result });
+      } catch (e) {
+        // With its class name (RangeError, WebAssembly's RuntimeError): the host tells an out-of-memory by it.
+        send({ type: 'failed', jobId: job.jobId, message: errorText(e) });
+      } finally {
+        cancelled.delete(job.jobId);
+      }
+    });
+  });
+  send({ type: 'ready', compute });
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(
+    `trainer failed to start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+  );
+  process.exit(1);
+});

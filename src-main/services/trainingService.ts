@@ -3,7 +3,13 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cpuDevice, usesWorkers, type ComputeReport } from '../shared/api/system';
-import { TrainConfig, type RunInfo, type TrainConfigInput, type TrainPlan } from '../shared/api/training';
+import {
+  TrainConfig,
+  type RunInfo,
+  type TrainConfigInput,
+  type TrainPlan,
+  type TrainProfile,
+} from '../shared/api/training';
 import type { Handlers } from '../shared/contract';
 import { AppError } from '../shared/errors';
 import { modelName, runSettings } from '../shared/runSettings';
@@ -49,6 +55,7 @@ export function toRunInfo(row: RunRow): RunInfo {
       file: path.basename(s.path),
       reason: s.reason,
     })),
+    profile: summary.profile ?? null,
     error: row.error,
     modelId: row.modelId,
   };
@@ -264,6 +271,7 @@ export class TrainingService {
     let compute: ComputeReport | null = null;
     const skipped: SkippedImage[] = [...(earlier.skippedImages ?? [])];
     let bestAP: { AP: number; AP50: number } | null = null;
+    let profile: TrainProfile | null = null;
     // Each validation streams its detections, then its summary: keep the last complete set.
     let pendingDetections: Detection[] = [];
     let lastEvalDetections: Detection[] = [];
@@ -281,6 +289,7 @@ export class TrainingService {
       AP50: bestAP?.AP50 ?? null,
       totalSteps,
       skippedImages: skipped,
+      profile,
     });
 
     const job = host.run(
@@ -336,6 +345,7 @@ export class TrainingService {
         if (result) {
           lastStep = { step: result.steps, elapsedSec: result.elapsedSec, imagesPerSec: result.imagesPerSec };
           totalSteps = result.totalSteps;
+          profile = result.profile;
         }
         repo.setRunSummary(runId, summary());
         if (cancelled || !result?.modelDir) {

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { EvalSummary, RunState, StepMetrics } from '../shared/api/training';
+import type { EvalSummary, RunState, StepMetrics, TrainProfile } from '../shared/api/training';
 
 /** What a finished (or stopped) run leaves besides its metrics. */
 export interface RunSummary {
@@ -16,6 +16,7 @@ export interface RunSummary {
   totalSteps?: number | null;
   /** Images the run could not decode and went on without. */
   skippedImages?: Array<{ imageId: number; path: string; reason: string }>;
+  profile?: TrainProfile | null;
 }
 
 export interface RunRow {

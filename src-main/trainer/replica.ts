@@ -67,7 +67,12 @@ export interface ReplicaOps {
       clipNorm: number | null;
       apply: boolean;
     };
-    res: { losses: number[]; termNames: string[] };
+    res: {
+      losses: number[];
+      termNames: string[];
+      /** Where the worker's time went: loss and gradients, the exchange (waiting included), the update. */
+      timing: { gradientsMs: number; exchangeMs: number; updateMs: number };
+    };
   };
   detect: {
     req: { pixels: PixelBatch; frames: ImageFrame[]; imageIds: number[] };
@@ -176,24 +181,15 @@ export class Replica {
     lr: number,
     clipNorm: number | null,
     apply = true,
-  ) {
+  ): ReplicaReply<'step'> {
     const det = this.detector;
     const optimizer = this.#optimizer;
     if (!optimizer) throw new Error('the loaded model has no optimizer: load it for training');
     const termNames = lossTermNames(det.cfg);
     const c = this.collective;
-    if (!c || c.size === 1) {
-      if (!pixels) throw new Error('a training step needs images');
-      const images = tf.tensor4d(pixels.data, [...pixels.shape, 3]) as Tensor4D;
-      try {
-        const { grads, losses } = lossAndGradients(det, images, targets);
-        if (apply) applyGradients(det, optimizer, grads, lr, clipNorm);
-        tf.dispose([...grads.values()]);
-        return { losses: readAndDispose(losses), termNames };
-      } finally {
-        images.dispose();
-      }
-    }
+    const split = c !== null && c.size > 1;
+    if (!split && !pixels) throw new Error('a training step needs images');
+    const t0 = performance.now();
     // A share of a batch split over the workers: the loss uses the whole batch's normalisers, the
     // gradients are summed over every share, and every replica applies the same update.
     let losses = new Array<number>(termNames.length + 1).fill(0);
@@ -201,7 +197,7 @@ export class Replica {
     if (pixels && pixels.shape[0] > 0) {
       const images = tf.tensor4d(pixels.data, [...pixels.shape, 3]) as Tensor4D;
       try {
-        const r = lossAndGradients(det, images, targets, c.totals);
+        const r = lossAndGradients(det, images, targets, split ? c.totals : undefined);
         losses = readAndDispose(r.losses);
         grads = r.grads;
       } finally {
@@ -209,16 +205,22 @@ export class Replica {
       }
     } else {
       // No images for this worker (a batch smaller than the worker count): it still meets the others.
-      c.totals(new Array<number>(BATCH_TOTALS).fill(0));
+      c!.totals(new Array<number>(BATCH_TOTALS).fill(0));
     }
-    const summed = this.#sumGradients(grads);
-    tf.dispose([...grads.values()]);
+    const t1 = performance.now();
+    let summed = grads;
+    if (split) {
+      summed = this.#sumGradients(grads);
+      tf.dispose([...grads.values()]);
+    }
+    const t2 = performance.now();
     try {
       if (apply) applyGradients(det, optimizer, summed, lr, clipNorm);
     } finally {
       tf.dispose([...summed.values()]);
     }
-    return { losses, termNames };
+    const t3 = performance.now();
+    return { losses, termNames, timing: { gradientsMs: t1 - t0, exchangeMs: t2 - t1, updateMs: t3 - t2 } };
   }
 
   /** This worker's gradients summed with every other worker's, as tensors by parameter name. */

@@ -133,14 +133,14 @@ export class WorkerReplicas implements Replicas {
         }
       });
       worker.on('error', (e) => {
-        const err = new Error(`compute worker ${rank + 1} of ${this.size} failed: ${e.message}`);
+        const err = new Error(`A compute worker (${rank + 1} of ${this.size}) failed: ${e.message}`);
         reject(err);
         this.#fail(err, rank);
       });
       worker.on('exit', (code) => {
         if (this.#closing) return;
         const err = new Error(
-          `compute worker ${rank + 1} of ${this.size} stopped unexpectedly (exit code ${code})`,
+          `A compute worker (${rank + 1} of ${this.size}) stopped unexpectedly (exit code ${code})`,
         );
         reject(err);
         this.#fail(err, rank);

@@ -17,6 +17,7 @@ import type {
   Snapshot,
   StepMetrics,
   TrainConfig,
+  TrainProfile,
 } from '../training/protocol';
 import { CHECKPOINT_FORMAT, listCheckpoints, modelDirOf, readManifest } from '../training/runFiles';
 import type { CheckpointMeta } from './checkpoint';
@@ -132,33 +133,71 @@ export async function train(
       ctx.skipped?.({ imageId: u.image.id, path: u.image.path, reason: u.reason }),
     );
 
+  const profile: TrainProfile = {
+    calibration: 0,
+    dataWait: 0,
+    pack: 0,
+    steps: 0,
+    gradients: 0,
+    exchange: 0,
+    update: 0,
+    checkpoints: 0,
+    validation: 0,
+    total: 0,
+  };
+  const clock = () => performance.now() / 1000;
+  const timed = async <T>(key: keyof TrainProfile, work: () => Promise<T>): Promise<T> => {
+    const t = clock();
+    try {
+      return await work();
+    } finally {
+      profile[key] += clock() - t;
+    }
+  };
+
   /** One step over the replicas; `apply: false` measures without changing anything. */
   const runStep = async (samples: Sample[], lr: number, apply: boolean) => {
-    const slices = splitSamples(samples, replicas.size);
+    const t0 = clock();
+    const slices = splitSamples(samples, replicas.size).map((slice) => ({
+      slice,
+      pixels: slice.length > 0 ? packPixels(slice, config.size) : null,
+    }));
+    const t1 = clock();
     const replies = await Promise.all(
-      slices.map((slice, rank) => {
-        const pixels = slice.length > 0 ? packPixels(slice, config.size) : null;
-        return replicas.call(
+      slices.map(({ slice, pixels }, rank) =>
+        replicas.call(
           rank,
           { op: 'step', pixels, targets: slice.map((s) => s.target), lr, clipNorm: config.clipNorm, apply },
           pixels ? [pixels.data.buffer as ArrayBuffer] : [],
-        );
-      }),
+        ),
+      ),
     );
+    if (apply) {
+      const { timing } = replies[0]!;
+      profile.pack += t1 - t0;
+      profile.steps += clock() - t1;
+      profile.gradients += timing.gradientsMs / 1000;
+      profile.exchange += timing.exchangeMs / 1000;
+      profile.update += timing.updateMs / 1000;
+    }
     const losses = replies[0]!.losses.map((_, i) => replies.reduce((a, r) => a + r.losses[i]!, 0));
     return { losses, termNames: replies[0]!.termNames };
   };
 
-  let pending: Batch | null = await stream.next();
+  const partStarted = clock();
+  let pending: Batch | null = await timed('dataWait', () => stream.next());
   reportUnreadable(pending);
   let stepSec = 0;
   if (totalSteps === null && stepBudget !== null) totalSteps = stepBudget;
   if (totalSteps === null) {
     // A time budget: time a few steps that change nothing (after one that warms the kernels up).
-    await runStep(pending.samples, 0, false);
-    const t0 = now();
-    for (let i = 0; i < CALIBRATION_STEPS; i++) await runStep(pending.samples, 0, false);
-    stepSec = (now() - t0) / CALIBRATION_STEPS;
+    const first = pending;
+    await timed('calibration', async () => {
+      await runStep(first.samples, 0, false);
+      const t0 = now();
+      for (let i = 0; i < CALIBRATION_STEPS; i++) await runStep(first.samples, 0, false);
+      stepSec = (now() - t0) / CALIBRATION_STEPS;
+    });
     const trainSec = (secondsBudget! - elapsed()) * (1 - VALIDATION_SHARE);
     totalSteps = Math.max(step + 1, Math.floor(trainSec / stepSec));
   }
@@ -180,12 +219,15 @@ export async function train(
       detector: cfg,
       classes: snapshot.classes,
     };
-    const { dir } = await replicas.call(0, { op: 'saveCheckpoint', runDir, meta });
+    const { dir } = await timed('checkpoints', () =>
+      replicas.call(0, { op: 'saveCheckpoint', runDir, meta }),
+    );
     ctx.checkpointed(step, dir);
   };
 
   const validate = async (images: Snapshot['val']): Promise<EvalSummary | null> => {
     const t0 = now();
+    const started = clock();
     const { detections, done } = await detectAcross(replicas, images, config.size, {
       load: (im) => cache.get(snapshot.val.find((v) => v.id === im.id)!),
       onSkipped: (im) => ctx.skipped?.(im),
@@ -205,6 +247,7 @@ export async function train(
       images: evaluated.length,
     };
     plan.spent(now() - t0, images.length);
+    profile.validation += clock() - started;
     ctx.evaluated(summary);
     return summary;
   };
@@ -226,7 +269,7 @@ export async function train(
     let batch = pending;
     pending = null;
     if (!batch) {
-      batch = await stream.next();
+      batch = await timed('dataWait', () => stream.next());
       reportUnreadable(batch);
     }
     const lr = learningRate(config, step, total);
@@ -282,7 +325,9 @@ export async function train(
     });
   }
   const totalSec = elapsed();
+  profile.total = clock() - partStarted;
   return {
+    profile,
     modelDir,
     steps: step,
     totalSteps: total,

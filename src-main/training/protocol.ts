@@ -3,9 +3,9 @@
 // version mix-up must surface as a clear error, never as an undefined field deep in the app.
 import { z } from 'zod';
 import { ComputeReport } from '../shared/api/system';
-import { EvalSummary, StepMetrics, TrainConfig } from '../shared/api/training';
+import { EvalSummary, StepMetrics, TrainConfig, TrainProfile } from '../shared/api/training';
 
-export { EvalSummary, StepMetrics, TrainConfig };
+export { EvalSummary, StepMetrics, TrainConfig, TrainProfile };
 
 /** One image of a frozen dataset snapshot; boxes are [x, y, w, h] in pixels of the image as displayed. */
 export const SnapshotImage = z.object({
@@ -84,6 +84,8 @@ export type SkippedImage = z.infer<typeof SkippedImage>;
 
 const Counts = z.number().int().min(0);
 
+
+
 /** What each kind of job returns. */
 export const JobResults = {
   train: z.object({
@@ -96,6 +98,8 @@ export const JobResults = {
     cancelled: z.boolean(),
     imagesPerSec: z.number(),
     final: EvalSummary.nullable(),
+    /** Where this part of the run's time went, in seconds (for the benchmarks and the run record). */
+    profile: TrainProfile,
   }),
   evaluate: z.object({
     AP: z.number(),

@@ -1,11 +1,16 @@
-// `npm run bench:detector [-- --quick]`: forward and training-step time of each backbone preset on
-// each available backend, at 128 / 256 / 384 px and batch 1 / 2 / 4; achieved GFLOP/s (conv FLOPs
-// counted from the layer graph, 2 per multiply-add; a step counted as 3 forwards); peak tensor memory
-// and process RSS; the training step of DW against FCOS on the same network; and the time of the label
-// assignment + weights as a share of the step, DW (prepare targets, pairwise IoU/GIoU, w_pos and P_neg)
-// against FCOS (targets). Prints markdown.
+// `npm run bench:detector [-- --quick | --workers-only]`: forward and training-step time of each
+// backbone preset on each available backend, at 128 / 256 / 384 px and batch 1 / 2 / 4; achieved
+// GFLOP/s (conv FLOPs counted from the layer graph, 2 per multiply-add; a step counted as 3 forwards);
+// peak tensor memory and process RSS; the training step of DW against FCOS on the same network; the
+// time of the label assignment + weights as a share of the step, DW (prepare targets, pairwise
+// IoU/GIoU, w_pos and P_neg) against FCOS (targets); and the data-parallel step on 1…N compute
+// workers (the trainer's own), with its speed-up over one worker. Prints markdown.
+import { build } from 'esbuild';
 import os from 'node:os';
+import path from 'node:path';
+import { NODE_BUILD, NODE_ENTRIES } from '../../scripts/entries.mjs';
 import { useBackend } from '../../src-main/compute/activate';
+import { physicalCores } from '../../src-main/compute/cores';
 import { chooseCompute } from '../../src-main/compute/probeCompute';
 import type { ImageTargets } from '../../src-main/detector/boxes';
 import { detectorConfig, type BackbonePreset, type DetectorConfig } from '../../src-main/detector/config';
@@ -24,9 +29,14 @@ import {
 } from '../../src-main/detector/model';
 import { SgdMomentum } from '../../src-main/detector/optimizer';
 import { tf } from '../../src-main/detector/tf';
-import type { BackendName } from '../../src-main/shared/api/system';
+import { usesWorkers, type BackendName, type ComputeReport } from '../../src-main/shared/api/system';
+import { WorkerReplicas } from '../../src-main/trainer/replicas';
+import { splitSamples } from '../../src-main/trainer/trainLoop';
+
+const ROOT = path.resolve(__dirname, '../../..');
 
 const QUICK = process.argv.includes('--quick');
+const WORKERS_ONLY = process.argv.includes('--workers-only');
 const PRESETS: BackbonePreset[] = QUICK ? ['small', 'resnet18'] : ['small', 'resnet18', 'resnet50'];
 const SIZES = QUICK ? [128] : [128, 256, 384];
 const BATCHES = QUICK ? [1, 2] : [1, 2, 4];
@@ -185,6 +195,74 @@ async function benchCombo(cfg: DetectorConfig, backend: BackendName, S: number, 
   };
 }
 
+/** The compute worker bundle, built as scripts/build.mjs builds it. */
+async function workerEntry(): Promise<string> {
+  const outfile = path.join(ROOT, 'node_modules', '.cache', 'dw-studio-bench', 'trainerWorker.cjs');
+  await build({ absWorkingDir: ROOT, ...NODE_BUILD, entryPoints: [NODE_ENTRIES.trainerWorker], outfile });
+  return outfile;
+}
+
+/**
+ * The trainer's data-parallel step (DW with refinement, small preset) on 1…N compute workers: each
+ * worker takes its share of the batch, the gradients are summed and every replica steps. Images/s
+ * and the speed-up over one worker, measured in this one run.
+ */
+async function workersTable(report: ComputeReport): Promise<void> {
+  if (!usesWorkers(report.backend)) {
+    console.log(`\nData-parallel workers: skipped (${report.backend} threads its own kernels; one trainer replica).`);
+    return;
+  }
+  const entry = await workerEntry();
+  const cores = physicalCores();
+  const counts = Array.from({ length: Math.max(cores, 2) }, (_, i) => i + 1);
+  console.log(
+    `\n## Data-parallel training step (small, DW + refine, synthetic 5 boxes/image, ${CLASSES} classes; ${cores} physical cores)\n`,
+  );
+  const header = ['px', 'batch', 'workers', 'step ms (median of 5)', 'images/s', 'speed-up', 'load'];
+  console.log(`| ${header.join(' | ')} |`);
+  console.log(`|${header.map(() => '---').join('|')}|`);
+  for (const [S, B] of QUICK ? [[320, 4]] : [[256, 4], [320, 4], [320, 8]]) {
+    let base = 0;
+    for (const n of counts) {
+      const replicas = await WorkerReplicas.start(entry, n, report);
+      try {
+        const cfg = detectorConfig({ preset: 'small', numClasses: CLASSES, inputSize: S });
+        await replicas.load(cfg, { kind: 'fresh' }, {});
+        const targets = syntheticTargets(B!, S!, 7);
+        const images = Float32Array.from({ length: B! * S! * S! * 3 }, (_, i) => Math.sin(i * 0.37));
+        const step = async () => {
+          const shares = splitSamples(
+            targets.map((t, b) => ({ t, b })),
+            n,
+          );
+          await Promise.all(
+            shares.map((share, rank) => {
+              const per = S! * S! * 3;
+              const data = new Float32Array(share.length * per);
+              share.forEach(({ b }, k) => data.set(images.subarray(b * per, (b + 1) * per), k * per));
+              return replicas.call(rank, {
+                op: 'step',
+                pixels: share.length ? { data, shape: [share.length, S!, S!] } : null,
+                targets: share.map((x) => x.t),
+                lr: 1e-4,
+                clipNorm: null,
+                apply: true,
+              });
+            }),
+          );
+        };
+        const ms = await timed(step, 5);
+        if (n === 1) base = ms;
+        console.log(
+          `| ${S} | ${B} | ${n} | ${ms.toFixed(0)} | ${((B! * 1000) / ms).toFixed(2)} | ${(base / ms).toFixed(2)}× | ${load()} |`,
+        );
+      } finally {
+        await replicas.dispose();
+      }
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const { report, modulePath } = await chooseCompute();
@@ -194,6 +272,11 @@ async function main(): Promise<void> {
   );
   console.log(`compute probe: ${report.backend} on ${report.device}`);
   for (const s of report.skipped) console.log(`  - ${s.backend} skipped: ${s.reason}`);
+  if (WORKERS_ONLY) {
+    await workersTable(report);
+    console.log(`\nload average at end ${load()}; total ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    return;
+  }
   console.log(
     '\nTraining step ("step ms"): DW assigner with box refinement (DW default), SGD momentum, synthetic 5 boxes/image, ' +
       `${CLASSES} classes. Times are medians after one warm-up. GFLOP = forward conv FLOPs (2 per multiply-add); ` +
@@ -265,6 +348,7 @@ async function main(): Promise<void> {
         }
     }
   }
+  await workersTable(report);
   console.log(
     `\nload average at end ${load()}; total ${((performance.now() - started) / 1000).toFixed(0)} s`,
   );

@@ -88,6 +88,29 @@ export const EvalSummary = z.object({
 });
 export type EvalSummary = z.infer<typeof EvalSummary>;
 
+const Seconds = z.number().min(0);
+export const TrainProfile = z.object({
+  /** Timing the steps that fix a time budget's length. */
+  calibration: Seconds,
+  /** Waiting for the next batch (decoding that the prefetch did not hide). */
+  dataWait: Seconds,
+  /** Mirroring and normalising the batch into the network input, on the trainer's thread. */
+  pack: Seconds,
+  /** The steps' round trips to the workers, of which: */
+  steps: Seconds,
+  /** loss and gradients (the first worker's), */
+  gradients: Seconds,
+  /** the gradient exchange, waiting for the slowest worker included, */
+  exchange: Seconds,
+  /** and the optimizer update. */
+  update: Seconds,
+  checkpoints: Seconds,
+  validation: Seconds,
+  /** The whole of this part of the run (the rest: reporting, messages). */
+  total: Seconds,
+});
+export type TrainProfile = z.infer<typeof TrainProfile>;
+
 export const RunInfo = z.object({
   id: z.number().int(),
   createdAt: z.string(),
@@ -107,6 +130,8 @@ export const RunInfo = z.object({
   totalSteps: z.number().int().nullable(),
   /** Images the run could not decode and went on without. */
   skippedImages: z.array(z.object({ file: z.string(), reason: z.string() })),
+  /** Where the last part of the run's time went (after a resume: the part since). */
+  profile: TrainProfile.nullable(),
   error: z.string().nullable(),
   /** The model this run produced, once it has one. */
   modelId: z.number().int().nullable(),

@@ -22,10 +22,10 @@ export interface CliResult {
 /** Settings that make a run take seconds: tiny inputs, one image a step, no warmup. */
 export const TINY = ['--size', '64', '--batch', '1', '--warmup', '0'];
 
-export function runCli(bin: string, home: string, args: string[]): CliResult {
+export function runCli(bin: string, home: string, args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
   const r = spawnSync(process.execPath, [bin, ...args], {
     encoding: 'utf8',
-    env: { ...process.env, DW_STUDIO_HOME: home },
+    env: { ...process.env, ...env, DW_STUDIO_HOME: home },
   });
   return { code: r.status, stdout: r.stdout.trim(), stderr: r.stderr.trim() };
 }

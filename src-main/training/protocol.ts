@@ -84,8 +84,6 @@ export type SkippedImage = z.infer<typeof SkippedImage>;
 
 const Counts = z.number().int().min(0);
 
-
-
 /** What each kind of job returns. */
 export const JobResults = {
   train: z.object({

@@ -209,7 +209,9 @@ async function workerEntry(): Promise<string> {
  */
 async function workersTable(report: ComputeReport): Promise<void> {
   if (!usesWorkers(report.backend)) {
-    console.log(`\nData-parallel workers: skipped (${report.backend} threads its own kernels; one trainer replica).`);
+    console.log(
+      `\nData-parallel workers: skipped (${report.backend} threads its own kernels; one trainer replica).`,
+    );
     return;
   }
   const entry = await workerEntry();
@@ -221,7 +223,13 @@ async function workersTable(report: ComputeReport): Promise<void> {
   const header = ['px', 'batch', 'workers', 'step ms (median of 5)', 'images/s', 'speed-up', 'load'];
   console.log(`| ${header.join(' | ')} |`);
   console.log(`|${header.map(() => '---').join('|')}|`);
-  for (const [S, B] of QUICK ? [[320, 4]] : [[256, 4], [320, 4], [320, 8]]) {
+  for (const [S, B] of QUICK
+    ? [[320, 4]]
+    : [
+        [256, 4],
+        [320, 4],
+        [320, 8],
+      ]) {
     let base = 0;
     for (const n of counts) {
       const replicas = await WorkerReplicas.start(entry, n, report);
@@ -274,7 +282,9 @@ async function main(): Promise<void> {
   for (const s of report.skipped) console.log(`  - ${s.backend} skipped: ${s.reason}`);
   if (WORKERS_ONLY) {
     await workersTable(report);
-    console.log(`\nload average at end ${load()}; total ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    console.log(
+      `\nload average at end ${load()}; total ${((performance.now() - started) / 1000).toFixed(0)} s`,
+    );
     return;
   }
   console.log(

@@ -133,10 +133,12 @@ export async function trainCommand(project: string, opts: TrainCommandOptions): 
     let run: RunInfo;
     if (opts.resume !== undefined) {
       run = await resumeRun(session, info.path, opts.resume);
+      progress.device = run.device;
     } else {
       const plan = await session.call('train.plan', { overrides });
       printPlan(info.path, plan, overrides);
       if (plan.blocker) throw new Error(plan.blocker);
+      progress.device = plan.compute.device;
       if (stop.requested) {
         console.log('Stopped before training started.');
         process.exitCode = stop.exitCode;
@@ -220,8 +222,10 @@ function waitForEnd(session: CliSession, progress: TrainProgress) {
   let budget = { steps: null as number | null, seconds: null as number | null };
   let settle: (e: EventPayload<'train.state'>) => void = () => {};
   const done = new Promise<EventPayload<'train.state'>>((resolve) => (settle = resolve));
-  const unsubscribe = session.services.events.subscribe((name, payload) => {
-    if (runId === null || (payload as { runId?: number }).runId !== runId) return;
+  // Events that come before the run's id is known (the trainer starts at once) wait for it.
+  let early: Array<[string, unknown]> | null = [];
+  const handle = (name: string, payload: unknown) => {
+    if ((payload as { runId?: number }).runId !== runId) return;
     if (name === 'train.step') {
       progress.update((payload as EventPayload<'train.step'>).metrics, budget);
     } else if (name === 'train.eval') {
@@ -237,9 +241,16 @@ function waitForEnd(session: CliSession, progress: TrainProgress) {
       const e = payload as EventPayload<'train.state'>;
       if (isFinal(e.state)) settle(e);
     }
+  };
+  const unsubscribe = session.services.events.subscribe((name, payload) => {
+    if (early) early.push([name, payload]);
+    else handle(name, payload);
   });
   return async (id: number) => {
     runId = id;
+    const waiting = early ?? [];
+    early = null;
+    for (const [name, payload] of waiting) handle(name, payload);
     const run = (await session.call('runs.list', {})).find((r) => r.id === id);
     if (run) {
       budget = {
@@ -363,7 +374,9 @@ function printResult(run: RunInfo): void {
   );
   const ap =
     run.AP === null || run.AP50 === null
-      ? 'AP not measured (no validation images)'
+      ? run.valImages > 0
+        ? `AP not measured: none of the ${plural(run.valImages, 'validation image')} could be decoded`
+        : 'AP not measured (no validation images)'
       : `AP ${run.AP.toFixed(3)} · AP50 ${run.AP50.toFixed(3)} on ${plural(run.valImages, 'validation image')}`;
   console.log(`${ap} · model ${run.modelId ?? '—'}`);
 }

@@ -49,8 +49,13 @@ export function predictionHandlers(
       let pending: Detection[] = [];
       let stored = 0;
       let saved = 0;
+      // Images the trainer could not decode: skipped, and named when the task ends.
+      const skipped = new Map<number, string>();
       const flush = (done: number) => {
-        const ids = images.slice(stored, done).map((im) => im.id);
+        const ids = images
+          .slice(stored, done)
+          .map((im) => im.id)
+          .filter((id) => !skipped.has(id));
         const keep = new Set(ids);
         saved += savePredictionBatch(
           session,
@@ -76,6 +81,7 @@ export function predictionHandlers(
           (e) => {
             if (session.closed) return;
             if (e.type === 'detections') pending.push(...e.detections);
+            else if (e.type === 'skipped') skipped.set(e.image.imageId, path.basename(e.image.path));
             else if (e.type === 'progress') {
               flush(e.done);
               progress(e.done);
@@ -92,9 +98,16 @@ export function predictionHandlers(
         progress(stored, 'failed', `Prediction failed: ${(e as Error).message}`);
         throw new AppError('internal', `Prediction failed: ${(e as Error).message}`);
       }
-      progress(images.length, 'done');
+      const names = [...skipped.values()];
+      progress(
+        images.length,
+        'done',
+        names.length === 0
+          ? undefined
+          : `${names.length} image${names.length === 1 ? '' : 's'} could not be decoded and ${names.length === 1 ? 'was' : 'were'} skipped: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}`,
+      );
       ctx.imagesChanged(null);
-      return { images: images.length, predictions: saved };
+      return { images: images.length - skipped.size, predictions: saved };
     },
 
     'predictions.get': ({ modelId, imageId }): Prediction[] => predictionsOf(ctx, modelId, imageId),

@@ -128,9 +128,16 @@ export async function train(
 
   const started = now() - elapsedBefore;
   const elapsed = () => now() - started;
+  // Each unreadable image is named once; the cache remembers it, so it is not decoded again.
+  const named = new Set<number>();
+  const skip = (image: SkippedImage) => {
+    if (named.has(image.imageId)) return;
+    named.add(image.imageId);
+    ctx.skipped?.(image);
+  };
   const reportUnreadable = (batch: Batch) =>
     batch.unreadable.forEach((u: UnreadableImage) =>
-      ctx.skipped?.({ imageId: u.image.id, path: u.image.path, reason: u.reason }),
+      skip({ imageId: u.image.id, path: u.image.path, reason: u.reason }),
     );
 
   const profile: TrainProfile = {
@@ -228,14 +235,17 @@ export async function train(
   const validate = async (images: Snapshot['val']): Promise<EvalSummary | null> => {
     const t0 = now();
     const started = clock();
-    const { detections, done } = await detectAcross(replicas, images, config.size, {
-      load: (im) => cache.get(snapshot.val.find((v) => v.id === im.id)!),
-      onSkipped: (im) => ctx.skipped?.(im),
+    const readable = images.filter((im) => cache.unreadable(im.id) === undefined);
+    const { detections, done } = await detectAcross(replicas, readable, config.size, {
+      load: (im) => cache.get(readable.find((v) => v.id === im.id)!),
+      onSkipped: skip,
       cancelled: () => ctx.cancelled(),
     });
     if (ctx.cancelled()) return null;
     const looked = new Set(done);
     const evaluated = images.filter((im) => looked.has(im.id));
+    // None of them could be decoded: there is nothing to measure.
+    if (evaluated.length === 0) return null;
     ctx.detections?.(detections);
     const result = evaluateSnapshot(evaluated, detections, numClasses);
     const summary: EvalSummary = {

@@ -63,7 +63,7 @@ describe('dw-studio train / eval / predict', () => {
     expect(lines.at(-1)).toMatch(/^AP \d\.\d{3} · AP50 \d\.\d{3} on 1 validation image · model 1$/);
     // Progress goes to stderr; without a terminal, as plain lines with the loss terms.
     expect(r.stderr).toMatch(
-      /^Training step 6\/6 \| ETA 0s \| [\d.]+ img\/s \| clsPos [\d.e-]+ · loc [\d.e-]+ · clsNeg [\d.e-]+ · total [\d.e-]+$/m,
+      /^Training step 6\/6 \| ETA 0s \| [\d.]+ img\/s on [^|]+ \| clsPos [\d.e-]+ · loc [\d.e-]+ · clsNeg [\d.e-]+ · total [\d.e-]+$/m,
     );
 
     const [run] = readRuns(project);

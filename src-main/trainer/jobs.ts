@@ -94,7 +94,8 @@ export async function inspectJob(job: JobOf<'inspect'>, replicas: Replicas): Pro
   const size = meta.detector.inputSize;
   const resized = await resizeLongSide(job.image.path, size);
   const target = sampleTarget({ ...job.image, boxes: job.boxes, labels: job.labels }, resized, false);
-  const pixels = packPixels([{ resized, flip: false }], size);
+  // Square, as the Inspect view maps the network's grid back onto the image.
+  const pixels = packPixels([{ resized, flip: false }], size, [size, size]);
   const { inspection } = await replicas.call(0, {
     op: 'inspect',
     pixels,

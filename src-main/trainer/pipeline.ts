@@ -55,12 +55,33 @@ export function sampleTarget(image: SnapshotImage, r: Resized, flip: boolean): I
   return { boxesXYXY: boxes, labels: Int32Array.from(image.labels) };
 }
 
-/** Samples as one normalised [B, size, size, 3] batch (zero padding bottom and right). */
-export function packPixels(samples: readonly Pick<Sample, 'resized' | 'flip'>[], size: number): PixelBatch {
-  const per = size * size * 3;
+/** The network's inputs are multiples of this (its coarsest stride, SPEC §9.1 "pad to 32"). */
+export const PAD_DIVISOR = 32;
+
+/**
+ * The input size of a batch: its largest image rounded up to a multiple of 32, zero padding bottom
+ * and right (as mmdet pads a batch): portrait images are fed as 320 × 256 rather than 320 × 320.
+ * A step split over workers uses the whole batch's size in every share, so the split changes nothing.
+ */
+export function batchCanvas(samples: readonly Pick<Sample, 'resized'>[], size: number): [number, number] {
+  const fit = (v: number) => Math.min(size, Math.ceil(v / PAD_DIVISOR) * PAD_DIVISOR);
+  return [
+    fit(Math.max(1, ...samples.map((s) => s.resized.height))),
+    fit(Math.max(1, ...samples.map((s) => s.resized.width))),
+  ];
+}
+
+/** Samples as one normalised [B, H, W, 3] batch on a canvas of `canvas` (default: the batch's own). */
+export function packPixels(
+  samples: readonly Pick<Sample, 'resized' | 'flip'>[],
+  size: number,
+  canvas: [number, number] = batchCanvas(samples, size),
+): PixelBatch {
+  const [H, W] = canvas;
+  const per = H * W * 3;
   const data = new Float32Array(samples.length * per);
-  samples.forEach((s, b) => placeNormalised(s.resized, size, s.flip, data, b * per));
-  return { data, shape: [samples.length, size, size] };
+  samples.forEach((s, b) => placeNormalised(s.resized, W, s.flip, data, b * per));
+  return { data, shape: [samples.length, H, W] };
 }
 
 export interface UnreadableImage {

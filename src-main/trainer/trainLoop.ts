@@ -23,6 +23,7 @@ import { CHECKPOINT_FORMAT, listCheckpoints, modelDirOf, readManifest } from '..
 import type { CheckpointMeta } from './checkpoint';
 import { detectAcross } from './inference';
 import {
+  batchCanvas,
   BatchStream,
   ImageCache,
   packPixels,
@@ -165,9 +166,10 @@ export async function train(
   /** One step over the replicas; `apply: false` measures without changing anything. */
   const runStep = async (samples: Sample[], lr: number, apply: boolean) => {
     const t0 = clock();
+    const canvas = batchCanvas(samples, config.size);
     const slices = splitSamples(samples, replicas.size).map((slice) => ({
       slice,
-      pixels: slice.length > 0 ? packPixels(slice, config.size) : null,
+      pixels: slice.length > 0 ? packPixels(slice, config.size, canvas) : null,
     }));
     const t1 = clock();
     const replies = await Promise.all(

@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PIXEL_MEAN, PIXEL_STD, resizeLongSide } from '../../../src-main/imaging/letterbox';
 import {
+  batchCanvas,
   BatchStream,
   epochOrder,
   flipAt,
@@ -163,6 +164,28 @@ describe('training samples', () => {
       b.unreadable.forEach((u) => expect(u.reason).not.toBe(''));
     }
     expect(reported).toEqual([2]);
+  });
+
+  it('pads a batch only to its largest image, rounded up to a multiple of 32', async () => {
+    const wide = await resizeLongSide(file, 64); // 40 × 20 → 64 × 32
+    const tall = await resizeLongSide(await halves(dir, 'tall.png', 6), 64); // shown 20 × 40 → 32 × 64
+    expect(packPixels([{ resized: wide, flip: false }], 64).shape).toEqual([1, 32, 64]);
+    expect(packPixels([{ resized: tall, flip: false }], 64).shape).toEqual([1, 64, 32]);
+    expect(
+      packPixels(
+        [
+          { resized: wide, flip: false },
+          { resized: tall, flip: true },
+        ],
+        64,
+      ).shape,
+    ).toEqual([2, 64, 64]);
+    expect(packPixels([{ resized: wide, flip: false }], 64, [64, 64]).shape).toEqual([1, 64, 64]);
+    expect(batchCanvas([{ resized: wide }, { resized: wide }], 64)).toEqual([32, 64]);
+    // The image sits top-left in its row of the narrower batch too.
+    const { data } = packPixels([{ resized: wide, flip: false }], 64);
+    pixel(data, 64, 2, 2).forEach((v, c) => expect(v).toBeCloseTo(normalised([255, 0, 0])[c]!, 4));
+    pixel(data, 64, 61, 30).forEach((v, c) => expect(v).toBeCloseTo(normalised([0, 0, 255])[c]!, 4));
   });
 
   it('refuses an empty training split', () => {

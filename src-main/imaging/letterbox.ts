@@ -1,4 +1,5 @@
-import sharp from 'sharp';
+import { openImage } from './decode';
+import { cannotDecode } from './unreadable';
 
 /** ImageNet statistics (RGB), as the detector's recipe normalises inputs (SPEC §9.1). */
 export const PIXEL_MEAN = [123.675, 116.28, 103.53] as const;
@@ -19,22 +20,34 @@ export interface Letterboxed {
  * Decodes an image (EXIF orientation applied, as the labels are), resizes it so its long side is
  * `size` keeping the aspect ratio, optionally mirrors it, and writes it normalised into the top-left of
  * a size × size input. sharp decodes on libuv's thread pool, so the training step is not blocked.
+ * It decodes as the thumbnails do (`openImage`): BMP included, and a JPEG cut short at its end as
+ * browsers show it. A file that cannot be decoded at all is an UnreadableImageError.
  */
 export async function letterbox(file: string, size: number, flip = false): Promise<Letterboxed> {
-  const img = sharp(file, { failOn: 'error' }).rotate();
-  const meta = await img.metadata();
-  const oriented = (meta.orientation ?? 1) >= 5;
-  const srcW = oriented ? meta.height! : meta.width!;
-  const srcH = oriented ? meta.width! : meta.height!;
-  const scale = size / Math.max(srcW, srcH);
-  const width = Math.max(1, Math.round(srcW * scale));
-  const height = Math.max(1, Math.round(srcH * scale));
-  let pipeline = img
-    .resize({ width, height, fit: 'fill', kernel: 'linear' })
-    .removeAlpha()
-    .toColourspace('srgb');
-  if (flip) pipeline = pipeline.flop();
-  const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
+  const img = await openImage(file);
+  let decoded: { data: Buffer; info: { channels: number } };
+  let srcW: number;
+  let srcH: number;
+  let width: number;
+  let height: number;
+  try {
+    const meta = await img.metadata();
+    const oriented = (meta.orientation ?? 1) >= 5;
+    srcW = oriented ? meta.height! : meta.width!;
+    srcH = oriented ? meta.width! : meta.height!;
+    const scale = size / Math.max(srcW, srcH);
+    width = Math.max(1, Math.round(srcW * scale));
+    height = Math.max(1, Math.round(srcH * scale));
+    let pipeline = img
+      .resize({ width, height, fit: 'fill', kernel: 'linear' })
+      .removeAlpha()
+      .toColourspace('srgb');
+    if (flip) pipeline = pipeline.flop();
+    decoded = await pipeline.raw().toBuffer({ resolveWithObject: true });
+  } catch (e) {
+    throw cannotDecode(e);
+  }
+  const { data, info } = decoded;
   const channels = info.channels;
   const out = new Float32Array(size * size * 3);
   for (let y = 0; y < height; y++) {

@@ -21,8 +21,10 @@ export async function readCocoDataset(input: string, imagesDir?: string): Promis
   const images: DatasetImage[] = [];
   for (const img of parsed.images) {
     const candidates = roots.map((r) => resolveInside(r, img.fileName, file, `${img.where}.file_name`));
+    const found = firstExisting(candidates);
     images.push({
-      path: firstExisting(candidates),
+      path: found,
+      root: imagesDir ?? dir,
       file,
       where: img.where,
       declared: img.declared,

@@ -57,6 +57,7 @@ export async function readVocDataset(dir: string): Promise<ReadDataset> {
     for (const [what, n] of ann.unsupported) countUnsupported(unsupported, what, n);
     images.push({
       path: imagePath,
+      root: dir,
       file: xml,
       where: '<filename>',
       declared: ann.declared,

@@ -43,6 +43,7 @@ export async function readYoloDataset(input: string): Promise<ReadDataset> {
         for (const [what, n] of labels.unsupported) countUnsupported(unsupported, what, n);
         images.push({
           path: image,
+          root,
           file: hasLabels ? labelFile : yamlFile,
           where: hasLabels ? 'labels' : where,
           declared: null,
@@ -106,12 +107,16 @@ async function listSplit(root: string, entry: string, yamlFile: string, where: s
     );
 }
 
+/**
+ * Image files below `dir`. A symbolic link to a file is listed like a file (where it leads is checked
+ * later, and a link out of the dataset refuses the import); links to folders are not followed.
+ */
 async function listImages(dir: string, out: string[] = []): Promise<string[]> {
   for (const e of await readdir(dir, { withFileTypes: true })) {
     if (e.name.startsWith('.')) continue;
     const full = path.join(dir, e.name);
     if (e.isDirectory()) await listImages(full, out);
-    else if (e.isFile() && IMAGE_EXT.test(e.name)) out.push(full);
+    else if ((e.isFile() || e.isSymbolicLink()) && IMAGE_EXT.test(e.name)) out.push(full);
   }
   return out;
 }

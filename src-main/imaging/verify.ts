@@ -71,10 +71,10 @@ export async function verifyImageBuffer(buf: Buffer, header?: ImageHeader): Prom
   try {
     lenient = await sharp(buf, decodeOptions()).raw().toBuffer({ resolveWithObject: true });
   } catch (e) {
-    return { status: 'refused', reason: `cannot be decoded (${firstLine(e)})` };
+    return { status: 'refused', reason: `cannot be decoded${detail(e)}` };
   }
   if (h.format !== 'jpeg') {
-    return { status: 'refused', reason: `damaged or cut short (${firstLine(strict)})` };
+    return { status: 'refused', reason: `damaged or cut short${detail(strict)}` };
   }
   const lost = missingRows(lenient.data, lenient.info);
   if (lost > JPEG_SHORT_ROWS) {
@@ -83,10 +83,16 @@ export async function verifyImageBuffer(buf: Buffer, header?: ImageHeader): Prom
       reason: `cut short: the bottom ${lost} of its ${lenient.info.height} pixel rows are missing`,
     };
   }
-  return {
-    status: 'warning',
-    reason: `its last bytes are missing (${firstLine(strict)}); it is shown as browsers show it`,
-  };
+  return { status: 'warning', reason: 'its last bytes are missing; it is shown as browsers show it' };
+}
+
+/**
+ * The decoder's own words, in brackets. libvips keeps one error buffer for all its threads, so a
+ * decode running beside another may get "Unknown error" instead: that says nothing and is left out.
+ */
+function detail(e: unknown): string {
+  const line = firstLine(e);
+  return line === '' || /^unknown error$/i.test(line) ? '' : ` (${line})`;
 }
 
 /**

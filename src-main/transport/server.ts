@@ -101,9 +101,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     }
     const image = /^\/image\/(image|thumb)\/(\d+)$/.exec(p);
     if (image) {
-      const file = await options.services.resolveImage(image[1] as 'image' | 'thumb', Number(image[2]));
-      if (!file) return notFound(res);
-      await sendFile(res, file, 'private, max-age=300');
+      const served = await options.services.resolveImage(image[1] as 'image' | 'thumb', Number(image[2]));
+      if (!served) return notFound(res);
+      await sendFile(res, served.path, 'private, max-age=300', served.contentType);
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return notFound(res);
@@ -187,11 +187,16 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
   res.end(JSON.stringify(value));
 }
 
-async function sendFile(res: ServerResponse, file: string, cacheControl: string): Promise<void> {
+async function sendFile(
+  res: ServerResponse,
+  file: string,
+  cacheControl: string,
+  contentType = contentTypeFor(file),
+): Promise<void> {
   const info = await stat(file).catch(() => null);
   if (!info?.isFile()) return notFound(res);
   res.writeHead(200, {
-    'Content-Type': contentTypeFor(file),
+    'Content-Type': contentType,
     'Content-Length': info.size,
     'Cache-Control': cacheControl,
     'Content-Security-Policy': CONTENT_SECURITY_POLICY,

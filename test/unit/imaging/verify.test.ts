@@ -14,7 +14,7 @@ import { jpegCutTo, jpegShortBy, photoJpeg, pngClaiming, pngShortBy } from './da
 const dir = mkdtempSync(path.join(os.tmpdir(), 'dws-verify-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function file(name: string, content: Buffer | string): string {
+function file(name: string, content: Uint8Array | string): string {
   const p = path.join(dir, name);
   writeFileSync(p, content);
   return p;
@@ -40,8 +40,7 @@ describe('verifyImageFile: every pixel decoded once', () => {
       const v = await verifyImageFile(file(`short${n}.jpg`, jpegShortBy(n)));
       expect(v, `${n} bytes short`).toEqual({
         status: 'warning',
-        reason:
-          'its last bytes are missing (VipsJpeg: premature end of JPEG image); it is shown as browsers show it',
+        reason: 'its last bytes are missing; it is shown as browsers show it',
       });
     }
   });
@@ -71,7 +70,7 @@ describe('verifyImageFile: every pixel decoded once', () => {
   it('refuses a cut PNG, a cut WebP, text, an empty and a missing file, with the reason', async () => {
     expect(await verifyImageBuffer(await pngShortBy(20))).toEqual({
       status: 'refused',
-      reason: 'damaged or cut short (vipspng: libpng read error)',
+      reason: expect.stringMatching(/^damaged or cut short( \(vipspng: libpng read error\))?$/),
     });
     const webp = await sharp(photoJpeg()).webp().toBuffer();
     expect(await verifyImageBuffer(webp.subarray(0, webp.length - 20))).toMatchObject({

@@ -83,12 +83,13 @@ export function importDataset(
       ctx.imagesChanged(null);
       ctx.projectChanged();
       const effect = plan.effects[input.existing];
+      const foundBoxes = plan.found.reduce((n, f) => n + f.boxes.length, 0);
       return {
         format: input.format,
         images: plan.fresh.length,
         boxes: applied.boxes,
         classes: data.classes.length,
-        existing: { found: plan.found.length, choice: input.existing, ...effect },
+        existing: { found: plan.found.length, boxes: foundBoxes, choice: input.existing, ...effect },
         duplicates: plan.duplicates,
         unsupported: unsupportedList(data),
         warnings: plan.warnings,

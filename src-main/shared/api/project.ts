@@ -186,7 +186,8 @@ export const ImportReport = z.object({
   images: z.number().int(),
   boxes: z.number().int(),
   classes: z.number().int(),
-  existing: ChoiceEffect.extend({ found: z.number().int(), choice: ExistingChoice }),
+  /** Images of the dataset the project had already, the dataset's boxes on them, and what was done. */
+  existing: ChoiceEffect.extend({ found: z.number().int(), boxes: z.number().int(), choice: ExistingChoice }),
   /** Images kept although their bytes repeat another image's: each keeps its own boxes. */
   duplicates: z.array(ImportDuplicate),
   /** Content the app does not model (polygons, crowd regions, keypoints...), counted, never dropped silently. */

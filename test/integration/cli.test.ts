@@ -151,6 +151,29 @@ describe('dw-studio import / export', () => {
     );
   });
 
+  it('refuses a VOC file declaring an external entity (XXE) in one line naming the file', () => {
+    const dir = path.join(tmp, 'xxe');
+    mkdirSync(path.join(dir, 'Annotations'), { recursive: true });
+    mkdirSync(path.join(dir, 'JPEGImages'));
+    cpSync(path.join(FIXTURES, 'cards', 'images', 'IMG_2448.JPG'), path.join(dir, 'JPEGImages', 'a.jpg'));
+    const xml = path.join(dir, 'Annotations', 'a.xml');
+    writeFileSync(
+      xml,
+      '<?xml version="1.0"?>\n<!DOCTYPE annotation [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n' +
+        '<annotation><filename>a.jpg</filename><object><name>&xxe;</name>' +
+        '<bndbox><xmin>1</xmin><ymin>1</ymin><xmax>9</xmax><ymax>9</ymax></bndbox></object></annotation>\n',
+    );
+    const project = path.join(tmp, 'xxe.dwproj');
+    const r = cli('import', project, '-f', 'voc', dir);
+    expect(r).toEqual({
+      code: 1,
+      stdout: `Created ${project}`,
+      stderr:
+        `dw-studio: ${xml}: line 2: declares an XML entity (<!ENTITY …>); annotation files never ` +
+        'need one, and DW Studio does not read them',
+    });
+  });
+
   it('refuses an unknown format and a missing project, saying why', () => {
     const format = cli('import', path.join(tmp, 'x.dwproj'), '--format', 'xml', FIXTURES);
     expect(format.code).toBe(1);

@@ -4,6 +4,7 @@ import { build as esbuild } from 'esbuild';
 import { build as viteBuild } from 'vite';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { MAIN_ENTRIES, PRELOAD_ENTRIES } from './entries.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'dist', 'main');
@@ -23,11 +24,7 @@ await Promise.all([
   // Dependencies stay in node_modules: native addons (better-sqlite3, sharp, tfjs-node) cannot be bundled.
   esbuild({
     ...common,
-    entryPoints: {
-      app: 'src-main/app/main.ts',
-      cli: 'src-main/cli/index.ts',
-      trainer: 'src-main/training/trainerMain.ts',
-    },
+    entryPoints: MAIN_ENTRIES,
     outdir: out,
     outExtension: { '.js': '.cjs' },
     packages: 'external',
@@ -35,7 +32,7 @@ await Promise.all([
   // A sandboxed preload can require nothing but electron: bundle the contract into it.
   esbuild({
     ...common,
-    entryPoints: { preload: 'src-main/app/preload.ts' },
+    entryPoints: PRELOAD_ENTRIES,
     outdir: out,
     outExtension: { '.js': '.cjs' },
     external: ['electron'],

@@ -147,8 +147,9 @@ export function planImport(
   };
 
   if (duplicates.length > 0) {
+    const one = duplicates.length === 1;
     warnings.push(
-      `${duplicates.length} images repeat the bytes of another image; all were kept, each with its own ` +
+      `${duplicates.length} image${one ? ' repeats' : 's repeat'} the bytes of another image; all were kept, each with its own ` +
         `boxes (the Library's "Duplicates" filter shows them): ` +
         duplicates
           .slice(0, 3)

@@ -5,6 +5,7 @@ import sharp, { type OutputInfo } from 'sharp';
 import { decodeBmp } from './bmp';
 import { decodeOptions, MAX_IMAGE_PIXELS } from './decodeOptions';
 import { readImageHeader, type ImageHeader } from './header';
+import { pngDataIntact } from './pngData';
 import { fileErrorReason } from './probe';
 import { firstLine, UnreadableImageError } from './unreadable';
 
@@ -58,6 +59,7 @@ export async function verifyImageBuffer(buf: Buffer, header?: ImageHeader): Prom
       throw e;
     }
   }
+  if (h.format === 'png' && pngDataIntact(buf)) return { status: 'ok' };
   // Strict about errors, not about warnings: libjpeg's "extraneous bytes before marker" and the like
   // are common in camera files and harmless.
   let strict: unknown;

@@ -113,20 +113,24 @@ export function applyImport(db: Database.Database, repos: Repos, plan: ImportPla
 
 /**
  * Each image's labels as a string, equal for equal content (box ids and order aside): an undo checks
- * that nothing changed an image since the import, so that it never takes back later work.
+ * that nothing changed an image since the import, so that it never takes back later work. One query
+ * for all of them: SQLite builds the strings (a 20,000-image import fingerprints in a fraction of the
+ * time a query per image takes).
  */
 export function imageFingerprints(db: Database.Database, ids: readonly number[]): string[] {
-  const row = db.prepare<[number], { split: string; status: string }>(
-    'SELECT split, status FROM images WHERE id = ?',
-  );
-  const boxes = db.prepare<[number], StoredBox>(`SELECT ${STORED_BOX} FROM boxes WHERE image_id = ?`);
-  return ids.map((id) => {
-    const r = row.get(id);
-    if (!r) return 'gone';
-    // Ids aside: an edit undone in Annotate saves the same boxes under new ids.
-    const keys = boxes.all(id).map((b) => [b.classId, b.x, b.y, b.w, b.h, b.source, b.score].join(','));
-    return [r.split, r.status, ...keys.sort()].join('|');
-  });
+  // Ids aside: an edit undone in Annotate saves the same boxes under new ids.
+  const rows = db
+    .prepare<[string], { id: number; fp: string }>(
+      `SELECT i.id, i.split || '|' || i.status || '|' || coalesce((
+         SELECT group_concat(b.class_id || ',' || b.x || ',' || b.y || ',' || b.w || ',' || b.h || ',' ||
+                             b.source || ',' || coalesce(b.score, ''), ';'
+                             ORDER BY b.class_id, b.x, b.y, b.w, b.h, b.source, b.score)
+         FROM boxes b WHERE b.image_id = i.id), '') AS fp
+       FROM images i WHERE i.id IN (SELECT value FROM json_each(?))`,
+    )
+    .all(JSON.stringify(ids));
+  const byId = new Map(rows.map((r) => [r.id, r.fp]));
+  return ids.map((id) => byId.get(id) ?? 'gone');
 }
 
 /**

@@ -1,10 +1,11 @@
-// Builds everything the app runs: the Node side (Electron main, preload, CLI, trainer) with esbuild,
-// and the renderer with Vite. `npm install` runs it (prepare), so `npx dw-studio` works right away.
+// Builds everything the app runs: the Node side (Electron main, preload, CLI, trainer and its compute
+// workers) with esbuild, and the renderer with Vite. `npm install` runs it (prepare), so
+// `npx dw-studio` works right away.
 import { build as esbuild } from 'esbuild';
-import { NODE_BUILD, NODE_ENTRIES } from './entries.mjs';
 import { build as viteBuild } from 'vite';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { MAIN_ENTRIES, NODE_BUILD, PRELOAD_ENTRIES } from './entries.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'dist', 'main');
@@ -13,12 +14,12 @@ const started = performance.now();
 const common = { absWorkingDir: root, ...NODE_BUILD, sourcemap: 'linked' };
 
 await Promise.all([
-  esbuild({ ...common, entryPoints: NODE_ENTRIES, outdir: out, outExtension: { '.js': '.cjs' } }),
+  esbuild({ ...common, entryPoints: MAIN_ENTRIES, outdir: out, outExtension: { '.js': '.cjs' } }),
   // A sandboxed preload can require nothing but electron: bundle the contract into it.
   esbuild({
     ...common,
     packages: undefined,
-    entryPoints: { preload: 'src-main/app/preload.ts' },
+    entryPoints: PRELOAD_ENTRIES,
     outdir: out,
     outExtension: { '.js': '.cjs' },
     external: ['electron'],

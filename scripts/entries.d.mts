@@ -1,4 +1,5 @@
-export declare const NODE_ENTRIES: Record<'app' | 'cli' | 'trainer' | 'trainerWorker', string>;
+export declare const MAIN_ENTRIES: Record<'app' | 'cli' | 'trainer' | 'trainerWorker', string>;
+export declare const PRELOAD_ENTRIES: Record<'preload', string>;
 export declare const NODE_BUILD: {
   bundle: true;
   platform: 'node';

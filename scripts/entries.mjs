@@ -1,17 +1,21 @@
-// The Node-side bundles of the app and how each is built: scripts/build.mjs builds them all, a test
-// rebuilds one that is older than the sources, and a packaged app must carry every one of them.
-export const NODE_ENTRIES = {
-  /** The Electron main process. */
+// What the build bundles, by output name (dist/main/<name>.cjs): the one list the build, the tests
+// that rebuild a stale bundle and the packed-app check (scripts/packCheck.mjs) all read, so a new
+// entry is built and checked alike.
+
+/** The Node side. Dependencies stay in node_modules (native addons cannot be bundled). */
+export const MAIN_ENTRIES = {
   app: 'src-main/app/main.ts',
-  /** The `dw-studio` command. */
   cli: 'src-main/cli/index.ts',
-  /** The trainer process. */
   trainer: 'src-main/trainer/trainerMain.ts',
-  /** A compute worker of the trainer (one thread each, loaded from beside trainer.cjs). */
   trainerWorker: 'src-main/trainer/computeWorker.ts',
 };
 
-/** esbuild options shared by the Node bundles: dependencies stay in node_modules (native addons cannot be bundled). */
+/** The sandboxed preload, which can require nothing but electron: bundled whole. */
+export const PRELOAD_ENTRIES = {
+  preload: 'src-main/app/preload.ts',
+};
+
+/** esbuild options of the Node bundles. */
 export const NODE_BUILD = {
   bundle: true,
   platform: 'node',

@@ -6,6 +6,7 @@ import { createServices } from '../services';
 import { createDispatch } from '../transport/dispatch';
 import { forwardEvents, registerIpc } from '../transport/ipc';
 import { pickPath } from './dialogs';
+import { denyAllPermissions, lockDownEveryWebContents, securityHeadersOnEveryResponse } from './guards';
 import { buildMenu } from './menu';
 import { handleProtocols, registerSchemes } from './protocols';
 import { utilityTrainer } from './utilityTrainer';
@@ -15,6 +16,7 @@ import { createMainWindow, trustedSender } from './window';
 const DIST = path.resolve(__dirname, '..');
 
 app.enableSandbox();
+lockDownEveryWebContents(app);
 registerSchemes();
 if (!app.requestSingleInstanceLock()) app.quit();
 
@@ -33,6 +35,8 @@ void app.whenReady().then(() => {
     // a packaged app's own copy was rebuilt for Electron by electron-builder.
     sqliteBinding: app.isPackaged ? undefined : process.env.DWS_SQLITE_BINDING || undefined,
   });
+  denyAllPermissions(session.defaultSession);
+  securityHeadersOnEveryResponse(session.defaultSession);
   handleProtocols(session.defaultSession, services, path.join(DIST, 'renderer'));
   registerIpc(
     ipcMain,

@@ -10,7 +10,18 @@ export interface ServeCommandOptions {
   port: number;
 }
 
+/**
+ * A promise that failed with nobody waiting on it would end the process (Node's default), and with it
+ * every open page of the app: it is logged instead, and the server goes on.
+ */
+export function logUnhandledRejections(): void {
+  process.on('unhandledRejection', (reason) => {
+    console.error('serve: an operation failed and nothing was waiting for it; still serving.', reason);
+  });
+}
+
 export async function serveCommand(opts: ServeCommandOptions): Promise<void> {
+  logUnhandledRejections();
   const dir = rendererDir();
   if (!existsSync(path.join(dir, 'index.html'))) {
     throw new Error(`The app is not built (${dir} is missing). Run: npm run build`);

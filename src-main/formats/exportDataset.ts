@@ -27,6 +27,8 @@ export interface ExportLayout {
   files: OutputFile[];
   /** Image name → path inside the export folder. */
   imagePaths: Map<string, string>;
+  /** Folders made even when nothing goes in them (a split data.yaml names, with no image in it). */
+  folders?: string[];
 }
 
 /**

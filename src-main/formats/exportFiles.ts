@@ -20,6 +20,7 @@ export async function writeExportFolder(
   files: readonly OutputFile[],
   copies: readonly ImageCopy[],
   onProgress: (done: number, total: number) => void,
+  folders: readonly string[] = [],
 ): Promise<void> {
   const kind = await kindOf(dir);
   if (kind === 'file') throw new AppError('conflict', `${dir} is a file; choose a folder to export into`);
@@ -40,6 +41,7 @@ export async function writeExportFolder(
       }
     };
     await mkdir(tmp, { recursive: true });
+    for (const f of folders) await mkdir(path.join(tmp, f), { recursive: true });
     for (const f of files) {
       await ensureDir(f.path);
       await writeFile(path.join(tmp, f.path), f.content);

@@ -1,4 +1,5 @@
-import sharp from 'sharp';
+import { openImage } from './decode';
+import { cannotDecode } from './unreadable';
 
 /** ImageNet statistics (RGB), as the detector's recipe normalises inputs (SPEC §9.1). */
 export const PIXEL_MEAN = [123.675, 116.28, 103.53] as const;
@@ -29,22 +30,34 @@ export interface Letterboxed {
  * Decodes an image (EXIF orientation applied, as the labels are) and resizes it so its long side is
  * `size`, keeping the aspect ratio. sharp decodes on libuv's thread pool, off the calling thread.
  * The bytes are what a training run keeps in memory, so every epoch after the first decodes nothing.
+ * It decodes as the thumbnails do (`openImage`): BMP included, and a JPEG cut short at its end as
+ * browsers show it. A file that cannot be decoded at all is an UnreadableImageError.
  */
 export async function resizeLongSide(file: string, size: number): Promise<Resized> {
-  const img = sharp(file, { failOn: 'error' }).rotate();
-  const meta = await img.metadata();
-  const oriented = (meta.orientation ?? 1) >= 5;
-  const srcW = oriented ? meta.height! : meta.width!;
-  const srcH = oriented ? meta.width! : meta.height!;
-  const scale = size / Math.max(srcW, srcH);
-  const width = Math.max(1, Math.round(srcW * scale));
-  const height = Math.max(1, Math.round(srcH * scale));
-  const { data, info } = await img
-    .resize({ width, height, fit: 'fill', kernel: 'linear' })
-    .removeAlpha()
-    .toColourspace('srgb')
-    .raw()
-    .toBuffer({ resolveWithObject: true });
+  const img = await openImage(file);
+  let decoded: { data: Buffer; info: { channels: number } };
+  let srcW: number;
+  let srcH: number;
+  let width: number;
+  let height: number;
+  try {
+    const meta = await img.metadata();
+    const oriented = (meta.orientation ?? 1) >= 5;
+    srcW = oriented ? meta.height! : meta.width!;
+    srcH = oriented ? meta.width! : meta.height!;
+    const scale = size / Math.max(srcW, srcH);
+    width = Math.max(1, Math.round(srcW * scale));
+    height = Math.max(1, Math.round(srcH * scale));
+    decoded = await img
+      .resize({ width, height, fit: 'fill', kernel: 'linear' })
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+  } catch (e) {
+    throw cannotDecode(e);
+  }
+  const { data, info } = decoded;
   let rgb: Uint8Array = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (info.channels !== 3) {
     rgb = new Uint8Array(width * height * 3);

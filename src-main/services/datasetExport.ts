@@ -56,7 +56,13 @@ export function exportDataset(
         to: layout.imagePaths.get(names.get(img.id)!)!,
       }));
       const dir = path.resolve(input.dir);
-      await writeExportFolder(dir, layout.files, copies, (done, total) => progress.update(done, total));
+      await writeExportFolder(
+        dir,
+        layout.files,
+        copies,
+        (done, total) => progress.update(done, total),
+        layout.folders,
+      );
       return {
         format: input.format,
         dir,

@@ -8,7 +8,7 @@
 import { build } from 'esbuild';
 import os from 'node:os';
 import path from 'node:path';
-import { NODE_BUILD, NODE_ENTRIES } from '../../scripts/entries.mjs';
+import { NODE_BUILD, MAIN_ENTRIES } from '../../scripts/entries.mjs';
 import { useBackend } from '../../src-main/compute/activate';
 import { physicalCores } from '../../src-main/compute/cores';
 import { chooseCompute } from '../../src-main/compute/probeCompute';
@@ -198,7 +198,7 @@ async function benchCombo(cfg: DetectorConfig, backend: BackendName, S: number, 
 /** The compute worker bundle, built as scripts/build.mjs builds it. */
 async function workerEntry(): Promise<string> {
   const outfile = path.join(ROOT, 'node_modules', '.cache', 'dw-studio-bench', 'trainerWorker.cjs');
-  await build({ absWorkingDir: ROOT, ...NODE_BUILD, entryPoints: [NODE_ENTRIES.trainerWorker], outfile });
+  await build({ absWorkingDir: ROOT, ...NODE_BUILD, entryPoints: [MAIN_ENTRIES.trainerWorker], outfile });
   return outfile;
 }
 

@@ -1,7 +1,7 @@
 import { build } from 'esbuild';
 import { mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { NODE_BUILD, NODE_ENTRIES } from '../../../scripts/entries.mjs';
+import { NODE_BUILD, MAIN_ENTRIES } from '../../../scripts/entries.mjs';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 export const BIN = path.join(ROOT, 'bin', 'dw-studio.cjs');
@@ -21,7 +21,7 @@ export async function bundleForNode(entry: string, name: string): Promise<string
  * run finds the bundle older than the sources, it is rebuilt alone and renamed into place, so no
  * reader sees half a file.
  */
-export async function builtBundle(name: keyof typeof NODE_ENTRIES): Promise<string> {
+export async function builtBundle(name: keyof typeof MAIN_ENTRIES): Promise<string> {
   const bundle = path.join(ROOT, 'dist', 'main', `${name}.cjs`);
   const stale = (() => {
     try {
@@ -33,7 +33,7 @@ export async function builtBundle(name: keyof typeof NODE_ENTRIES): Promise<stri
   if (stale) {
     const tmp = `${bundle}.${process.pid}.tmp`;
     mkdirSync(path.dirname(bundle), { recursive: true });
-    await build({ absWorkingDir: ROOT, ...NODE_BUILD, entryPoints: [NODE_ENTRIES[name]], outfile: tmp });
+    await build({ absWorkingDir: ROOT, ...NODE_BUILD, entryPoints: [MAIN_ENTRIES[name]], outfile: tmp });
     renameSync(tmp, bundle);
   }
   return bundle;

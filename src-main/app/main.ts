@@ -2,6 +2,8 @@
 // that serve mode and the CLI use. Everything testable lives below services/; this file stays thin.
 import { app, ipcMain, Menu, session, type BrowserWindow } from 'electron';
 import path from 'node:path';
+import type { ComputeChoice } from '../compute/backendChain';
+import { chooseCompute } from '../compute/probeCompute';
 import { createServices } from '../services';
 import { createDispatch } from '../transport/dispatch';
 import { forwardEvents, registerIpc } from '../transport/ipc';
@@ -9,6 +11,7 @@ import { pickPath } from './dialogs';
 import { denyAllPermissions, lockDownEveryWebContents, securityHeadersOnEveryResponse } from './guards';
 import { buildMenu } from './menu';
 import { handleProtocols, registerSchemes } from './protocols';
+import { utilityProbeLauncher } from './probeLauncher';
 import { utilityTrainer } from './utilityTrainer';
 import { createMainWindow, trustedSender } from './window';
 
@@ -23,12 +26,20 @@ if (!app.requestSingleInstanceLock()) app.quit();
 let mainWindow: BrowserWindow | null = null;
 
 void app.whenReady().then(() => {
+  // Probed once, in utility processes, for the trainer and for the status bar alike.
+  let choice: Promise<ComputeChoice> | null = null;
+  const compute = () =>
+    (choice ??= chooseCompute({ launcher: utilityProbeLauncher() }).catch((e: unknown) => {
+      choice = null;
+      throw e;
+    }));
   const services = createServices({
     appVersion: app.getVersion(),
     mode: 'desktop',
     userDataDir: app.getPath('userData'),
     dialogs: { pickPath: (purpose) => pickPath(mainWindow, purpose) },
-    spawnTrainer: utilityTrainer(path.join(DIST, 'main', 'trainer.cjs')),
+    spawnTrainer: utilityTrainer(path.join(DIST, 'main', 'trainer.cjs'), compute),
+    probeCompute: async () => (await compute()).report,
     // Packaged, the sample sits outside the asar archive (electron-builder extraResources).
     resourcesDir: app.isPackaged ? process.resourcesPath : path.join(app.getAppPath(), 'resources'),
     // `npm start` passes better-sqlite3's addon built for Electron (node_modules holds Node's build);

@@ -8,7 +8,14 @@ import { activateCompute } from '../compute/activate';
 import { chooseCompute } from '../compute/probeCompute';
 import { usesWorkers, type ComputeReport } from '../shared/api/system';
 import { errorText } from '../training/outOfMemory';
-import { ToTrainer, type FromTrainer, type JobSpec, type TaggedResult } from '../training/protocol';
+import {
+  COMPUTE_FROM_HOST_ENV,
+  ToTrainer,
+  type FromTrainer,
+  type JobSpec,
+  type TaggedResult,
+} from '../training/protocol';
+import type { ComputeChoice } from '../compute/backendChain';
 import { evaluateJob, inspectJob, predictJob, readSnapshot, type JobIo } from './jobs';
 import { LocalReplicas, WorkerReplicas, type Replicas } from './replicas';
 import { train } from './trainLoop';
@@ -120,43 +127,63 @@ process.on('disconnect', () => process.exit(0));
 // after a checkpoint), so this process must not die of it first.
 if (parentPort || process.send) process.on('SIGINT', () => {});
 
+/** The compute choice the host sends, when it probes for us (COMPUTE_FROM_HOST_ENV). */
+let fromHost: ((choice: ComputeChoice) => void) | null = null;
+/** Set once the backend is up: jobs run on it. */
+let ready: Engine | null = null;
+
 async function main(): Promise<void> {
-  const choice = await chooseCompute();
+  const choice =
+    process.env[COMPUTE_FROM_HOST_ENV] === '1'
+      ? await new Promise<ComputeChoice>((resolve) => (fromHost = resolve))
+      : await chooseCompute();
   // The TensorFlow backends load here; the worker backends load in each worker.
   const compute = usesWorkers(choice.report.backend) ? choice.report : await activateCompute(choice);
   const engine = new Engine(compute);
-  onMessage((raw) => {
-    const parsed = ToTrainer.safeParse(raw);
-    if (!parsed.success) {
-      send({
-        type: 'log',
-        level: 'warn',
-        message: `unexpected message: ${parsed.error.message.slice(0, 200)}`,
-      });
-      return;
-    }
-    const msg = parsed.data;
-    if (msg.type === 'shutdown') process.exit(0);
-    if (msg.type === 'cancel') {
-      cancelled.add(msg.jobId);
-      return;
-    }
-    const job = msg.job;
-    queue = queue.then(async () => {
-      try {
-        const result = await runJob(engine, job);
-        const wasCancelled = cancelled.has(job.jobId) || (result.kind === 'train' && result.cancelled);
-        send({ type: 'done', jobId: job.jobId, cancelled: wasCancelled, result });
-      } catch (e) {
-        // With its class name (RangeError, WebAssembly's RuntimeError): the host tells an out-of-memory by it.
-        send({ type: 'failed', jobId: job.jobId, message: errorText(e) });
-      } finally {
-        cancelled.delete(job.jobId);
-      }
-    });
-  });
+  ready = engine;
   send({ type: 'ready', compute });
 }
+
+onMessage((raw) => {
+  const parsed = ToTrainer.safeParse(raw);
+  if (!parsed.success) {
+    send({
+      type: 'log',
+      level: 'warn',
+      message: `unexpected message: ${parsed.error.message.slice(0, 200)}`,
+    });
+    return;
+  }
+  const msg = parsed.data;
+  if (msg.type === 'shutdown') process.exit(0);
+  if (msg.type === 'compute') {
+    fromHost?.({ report: msg.report, modulePath: msg.modulePath });
+    fromHost = null;
+    return;
+  }
+  if (msg.type === 'cancel') {
+    cancelled.add(msg.jobId);
+    return;
+  }
+  const job = msg.job;
+  const engine = ready;
+  if (!engine) {
+    send({ type: 'failed', jobId: job.jobId, message: 'The trainer received a job before it was ready.' });
+    return;
+  }
+  queue = queue.then(async () => {
+    try {
+      const result = await runJob(engine, job);
+      const wasCancelled = cancelled.has(job.jobId) || (result.kind === 'train' && result.cancelled);
+      send({ type: 'done', jobId: job.jobId, cancelled: wasCancelled, result });
+    } catch (e) {
+      // With its class name (RangeError, WebAssembly's RuntimeError): the host tells an out-of-memory by it.
+      send({ type: 'failed', jobId: job.jobId, message: errorText(e) });
+    } finally {
+      cancelled.delete(job.jobId);
+    }
+  });
+});
 
 main().catch((e: unknown) => {
   process.stderr.write(

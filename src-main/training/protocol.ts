@@ -142,7 +142,16 @@ export const TaggedResult = z.discriminatedUnion('kind', [
 ]);
 export type TaggedResult = z.infer<typeof TaggedResult>;
 
+/**
+ * Set in a trainer's environment when its host probes the compute backends for it (the packaged
+ * desktop app, whose trainer cannot start probe processes itself): the trainer then waits for a
+ * `compute` message before it says it is ready.
+ */
+export const COMPUTE_FROM_HOST_ENV = 'DW_STUDIO_COMPUTE_FROM_HOST';
+
 export const ToTrainer = z.discriminatedUnion('type', [
+  /** The backend to use, probed by the host (see COMPUTE_FROM_HOST_ENV), with the package to load. */
+  z.object({ type: z.literal('compute'), report: ComputeReport, modulePath: z.string().nullable() }),
   z.object({ type: z.literal('run'), job: JobSpec }),
   z.object({ type: z.literal('cancel'), jobId: z.string() }),
   z.object({ type: z.literal('shutdown') }),

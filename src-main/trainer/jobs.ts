@@ -9,7 +9,7 @@ import {
   type JobResult,
   type SkippedImage,
 } from '../training/protocol';
-import type { ModelMeta } from './checkpoint';
+import { loadModel, type ModelMeta } from './checkpoint';
 import { detectAcross } from './inference';
 import { packPixels, sampleTarget } from './pipeline';
 import type { Replicas } from './replicas';
@@ -28,8 +28,10 @@ export interface JobIo {
 
 /** Loads a saved model into every replica (kept there while the next job asks for the same one). */
 async function useModel(replicas: Replicas, dir: string): Promise<ModelMeta> {
-  const { meta } = readManifest<ModelMeta>(dir, MODEL_FORMAT);
-  await replicas.load(meta.detector, { kind: 'model', dir }, null);
+  const manifest = readManifest<ModelMeta>(dir, MODEL_FORMAT);
+  if ((await replicas.call(0, { op: 'holds', key: dir })).loaded) return manifest.meta;
+  const { weights, meta } = loadModel(dir);
+  await replicas.load(meta.detector, { kind: 'weights', weights, key: dir }, null);
   return meta;
 }
 

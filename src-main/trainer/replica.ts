@@ -9,9 +9,7 @@ import {
   applyGradients,
   createDetector,
   disposeDetector,
-  exportWeights,
   forward,
-  importWeights,
   lossAndGradients,
   lossTermNames,
   pointsFor,
@@ -23,15 +21,8 @@ import { detectBatch, type ImageFrame } from '../detector/postprocess';
 import { tidy } from '../detector/tensorOps';
 import { tf } from '../detector/tf';
 import type { Tensor, Tensor4D } from '../detector/tf';
-import {
-  loadCheckpoint,
-  loadModel,
-  saveCheckpoint,
-  saveModel,
-  type CheckpointMeta,
-  type ModelMeta,
-} from './checkpoint';
 import type { Collective, GradientLayout } from './collective';
+import { decodeState, encodeState, type EncodedWeights } from './weightsIo';
 import type { Detection } from '../training/protocol';
 
 /** Pixels of a batch: [B, H, W, 3] normalised float32, NHWC. */
@@ -40,11 +31,15 @@ export interface PixelBatch {
   shape: [number, number, number];
 }
 
+/**
+ * What a replica starts from: a fresh initialisation, or encoded weights (a checkpoint's carry the
+ * momentum too). `key` names them (a model's folder), so that asking for the same again is free.
+ */
 export type WeightSource =
-  { kind: 'fresh' } | { kind: 'checkpoint'; dir: string } | { kind: 'model'; dir: string };
+  { kind: 'fresh' } | { kind: 'weights'; weights: EncodedWeights; key: string | null };
 
 export interface ReplicaOps {
-  /** A new detector (and optimizer) from `source`; `key` lets a second identical load be a no-op. */
+  /** A new detector (and optimizer, for training) from `source`. */
   load: {
     req: {
       detector: DetectorConfig;
@@ -53,7 +48,7 @@ export interface ReplicaOps {
       /** The shared gradient slots of a multi-worker run (sized for this detector). */
       gradients: GradientLayout | null;
     };
-    res: { step: number };
+    res: null;
   };
   /**
    * Loss, gradients summed over the workers, and the optimizer step, on this worker's share; with
@@ -78,8 +73,10 @@ export interface ReplicaOps {
     req: { pixels: PixelBatch; frames: ImageFrame[]; imageIds: number[] };
     res: { detections: Detection[] };
   };
-  saveCheckpoint: { req: { runDir: string; meta: CheckpointMeta }; res: { dir: string } };
-  saveModel: { req: { dir: string; meta: ModelMeta }; res: null };
+  /** The replica's parameters, with the optimizer's momentum for a checkpoint, encoded. */
+  exportState: { req: { withMomentum: boolean }; res: EncodedWeights };
+  /** Whether a source with this key is loaded (then loading it again can be skipped). */
+  holds: { req: { key: string }; res: { loaded: boolean } };
   inspect: {
     req: { pixels: PixelBatch; target: ImageTargets; boxIndex: number };
     res: { inspection: AssignmentInspection };
@@ -126,10 +123,10 @@ export class Replica {
         return this.step(req.pixels, req.targets, req.lr, req.clipNorm, req.apply);
       case 'detect':
         return this.detect(req.pixels, req.frames, req.imageIds);
-      case 'saveCheckpoint':
-        return this.saveCheckpoint(req.runDir, req.meta);
-      case 'saveModel':
-        return this.saveModel(req.dir, req.meta).then(() => null);
+      case 'exportState':
+        return encodeState(this.detector, req.withMomentum ? this.#optimizer : null);
+      case 'holds':
+        return { loaded: req.key === this.#loadedKey };
       case 'inspect':
         return this.inspect(req.pixels, req.target, req.boxIndex);
       case 'release':
@@ -139,31 +136,11 @@ export class Replica {
   }
 
   load(detector: DetectorConfig, source: WeightSource, optimizer: Partial<SgdOptions> | null) {
-    // A model asked for again (Inspect, one box after another) stays loaded.
-    const key = source.kind === 'model' && optimizer === null ? `model:${source.dir}` : null;
-    if (key !== null && key === this.#loadedKey) return { step: 0 };
     this.release();
     const det = createDetector(detector);
     const opt = optimizer ? new SgdMomentum(optimizer) : null;
-    let step = 0;
     try {
-      if (source.kind === 'checkpoint') {
-        const ck = loadCheckpoint(source.dir);
-        try {
-          importWeights(det, ck.weights);
-          opt?.importSlots(ck.slots);
-        } finally {
-          tf.dispose([...ck.weights.values(), ...ck.slots.values()]);
-        }
-        step = ck.meta.step;
-      } else if (source.kind === 'model') {
-        const { weights } = loadModel(source.dir);
-        try {
-          importWeights(det, weights);
-        } finally {
-          tf.dispose([...weights.values()]);
-        }
-      }
+      if (source.kind === 'weights') decodeState(det, opt, source.weights);
     } catch (e) {
       opt?.dispose();
       disposeDetector(det);
@@ -171,8 +148,8 @@ export class Replica {
     }
     this.#det = det;
     this.#optimizer = opt;
-    this.#loadedKey = key;
-    return { step };
+    this.#loadedKey = source.kind === 'weights' ? source.key : null;
+    return null;
   }
 
   step(
@@ -286,17 +263,6 @@ export class Replica {
     } finally {
       tf.dispose([input, outputs.clsLogits, outputs.ctrLogits, outputs.ltrb]);
     }
-  }
-
-  async saveCheckpoint(runDir: string, meta: CheckpointMeta) {
-    const opt = this.#optimizer;
-    if (!opt) throw new Error('the loaded model has no optimizer to checkpoint');
-    const dir = await saveCheckpoint(runDir, exportWeights(this.detector), opt.exportSlots(), meta);
-    return { dir };
-  }
-
-  saveModel(dir: string, meta: ModelMeta): Promise<void> {
-    return saveModel(dir, exportWeights(this.detector), meta);
   }
 
   async inspect(pixels: PixelBatch, target: ImageTargets, boxIndex: number) {

@@ -33,11 +33,7 @@ export interface Replicas {
   readonly broken: boolean;
   call<K extends ReplicaOp>(rank: number, req: Req<K>, transfer?: ArrayBuffer[]): Promise<ReplicaReply<K>>;
   /** Loads the same detector into every replica. */
-  load(
-    detector: DetectorConfig,
-    source: WeightSource,
-    optimizer: Partial<SgdOptions> | null,
-  ): Promise<{ step: number }>;
+  load(detector: DetectorConfig, source: WeightSource, optimizer: Partial<SgdOptions> | null): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -53,8 +49,8 @@ export class LocalReplicas implements Replicas {
     return (await this.#replica.handle(req as never)) as ReplicaReply<K>;
   }
 
-  load(detector: DetectorConfig, source: WeightSource, optimizer: Partial<SgdOptions> | null) {
-    return this.call(0, { op: 'load', detector, source, optimizer, gradients: null });
+  async load(detector: DetectorConfig, source: WeightSource, optimizer: Partial<SgdOptions> | null) {
+    await this.call(0, { op: 'load', detector, source, optimizer, gradients: null });
   }
 
   async dispose(): Promise<void> {
@@ -177,12 +173,12 @@ export class WorkerReplicas implements Replicas {
     const g = this.#gradients;
     if (!g || g.count !== values || g.params !== params)
       this.#gradients = createGradientSlots(this.size, values, params);
-    const replies = await Promise.all(
+    // Each worker gets its own copy of the weights' bytes (a structured clone).
+    await Promise.all(
       this.#workers.map((_, rank) =>
         this.call(rank, { op: 'load', detector, source, optimizer, gradients: this.#gradients }),
       ),
     );
-    return replies[0]!;
   }
 
   /** Ends worker `rank` without a word, as a crash would (tests of the failure path). */

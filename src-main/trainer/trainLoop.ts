@@ -19,8 +19,8 @@ import type {
   TrainConfig,
   TrainProfile,
 } from '../training/protocol';
-import { CHECKPOINT_FORMAT, listCheckpoints, modelDirOf, readManifest } from '../training/runFiles';
-import type { CheckpointMeta } from './checkpoint';
+import { listCheckpoints, modelDirOf } from '../training/runFiles';
+import { loadCheckpoint, saveCheckpoint, saveModel, type CheckpointMeta } from './checkpoint';
 import { detectAcross } from './inference';
 import {
   batchCanvas,
@@ -106,10 +106,12 @@ export async function train(
   if (resume) {
     const latest = listCheckpoints(runDir).pop();
     if (!latest) throw new Error('This run has no checkpoint to resume from.');
-    const meta = readManifest<Partial<CheckpointMeta>>(latest, CHECKPOINT_FORMAT).meta;
-    step = (await replicas.load(cfg, { kind: 'checkpoint', dir: latest }, optimizer)).step;
+    const { weights, meta } = loadCheckpoint(latest);
+    await replicas.load(cfg, { kind: 'weights', weights, key: null }, optimizer);
+    step = meta.step;
     elapsedBefore = meta.elapsedSec ?? 0;
-    totalSteps = meta.totalSteps ?? null;
+    // A checkpoint written before runs fixed their length has none: the budget decides it again.
+    totalSteps = (meta as Partial<CheckpointMeta>).totalSteps ?? null;
   } else {
     await replicas.load(cfg, { kind: 'fresh' }, optimizer);
   }
@@ -228,9 +230,10 @@ export async function train(
       detector: cfg,
       classes: snapshot.classes,
     };
-    const { dir } = await timed('checkpoints', () =>
-      replicas.call(0, { op: 'saveCheckpoint', runDir, meta }),
-    );
+    const dir = await timed('checkpoints', async () => {
+      const weights = await replicas.call(0, { op: 'exportState', withMomentum: true });
+      return saveCheckpoint(runDir, weights, meta);
+    });
     ctx.checkpointed(step, dir);
   };
 
@@ -325,15 +328,11 @@ export async function train(
   let modelDir: string | null = null;
   if (!cancelled) {
     modelDir = modelDirOf(runDir);
-    await replicas.call(0, {
-      op: 'saveModel',
-      dir: modelDir,
-      meta: {
-        detector: cfg,
-        classes: snapshot.classes,
-        trainedSteps: step,
-        createdAt: new Date().toISOString(),
-      },
+    saveModel(modelDir, await replicas.call(0, { op: 'exportState', withMomentum: false }), {
+      detector: cfg,
+      classes: snapshot.classes,
+      trainedSteps: step,
+      createdAt: new Date().toISOString(),
     });
   }
   const totalSec = elapsed();

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageTargets } from '../../../src-main/detector/boxes';
 import { detectorConfig, type Assigner } from '../../../src-main/detector/config';
 import type { ComputeReport } from '../../../src-main/shared/api/system';
+import { saveModel } from '../../../src-main/trainer/checkpoint';
 import type { PixelBatch } from '../../../src-main/trainer/replica';
 import { WorkerReplicas } from '../../../src-main/trainer/replicas';
 import { splitSamples } from '../../../src-main/trainer/trainLoop';
@@ -100,10 +101,11 @@ async function run(assigner: Assigner, workers: number, batchSizes: number[], na
     const dirs = await Promise.all(
       Array.from({ length: workers }, async (_, rank) => {
         const dir = path.join(tmp, `${name}-${rank}`);
-        await replicas.call(rank, {
-          op: 'saveModel',
-          dir,
-          meta: { detector: cfg, classes: [], trainedSteps: batchSizes.length, createdAt: '' },
+        saveModel(dir, await replicas.call(rank, { op: 'exportState', withMomentum: false }), {
+          detector: cfg,
+          classes: [],
+          trainedSteps: batchSizes.length,
+          createdAt: '',
         });
         return dir;
       }),

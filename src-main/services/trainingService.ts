@@ -2,7 +2,7 @@
 // run writes back (metrics, the model, its validation predictions) into the project database.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { cpuDevice, usesWorkers, type ComputeReport } from '../shared/api/system';
+import { cpuDevice, trainingWorkers, usesWorkers, type ComputeReport } from '../shared/api/system';
 import {
   TrainConfig,
   type RunInfo,
@@ -112,7 +112,7 @@ export function planTraining(
   const settings = runSettings(config);
   // The plan's settings are those the run will use.
   config.refine = settings.refine;
-  const compute = runCompute(probed, config.workers);
+  const compute = runCompute(probed, trainingWorkers(probed.threads, config.workers, config.batchSize));
 
   // Reasons describe the settings actually used; a value the user set is marked as theirs.
   const yours = (key: keyof TrainConfigInput) => (key in clean ? ' (your setting)' : '');
@@ -130,10 +130,19 @@ export function planTraining(
   }
   if (usesWorkers(compute.backend)) {
     const threads = compute.threads;
+    const n = `${threads} compute worker${threads === 1 ? '' : 's'}`;
+    const why =
+      threads < (config.workers ?? probed.threads)
+        ? ', no more than the images of a step'
+        : config.workers === null
+          ? ', one per physical core'
+          : 'workers' in clean
+            ? ' (your setting)'
+            : ' (from Settings)';
     reasons.push(
-      config.workers === null
-        ? `${threads} compute worker${threads === 1 ? '' : 's'}, one per physical core: each step's batch is split between them and their gradients are summed.`
-        : `${threads} compute worker${threads === 1 ? '' : 's'}${'workers' in clean ? ' (your setting)' : ' (from Settings)'}: each step's batch is split between them and their gradients are summed.`,
+      threads === 1
+        ? `${n}${why}: each step runs on one thread.`
+        : `${n}${why}: each step's batch is split between them and their gradients are summed.`,
     );
   }
   if (config.minutes !== null) {

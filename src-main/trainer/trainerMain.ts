@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { activateCompute } from '../compute/activate';
 import { chooseCompute } from '../compute/probeCompute';
-import { usesWorkers, type ComputeReport } from '../shared/api/system';
+import { trainingWorkers, usesWorkers, type ComputeReport } from '../shared/api/system';
 import { errorText } from '../training/outOfMemory';
 import {
   COMPUTE_FROM_HOST_ENV,
@@ -62,6 +62,11 @@ class Engine {
     this.#compute = compute;
   }
 
+  /** Workers a job gets unless it says otherwise. */
+  get threads(): number {
+    return this.#compute.threads;
+  }
+
   /** Replicas for a job that asks for `workers` (null: the default for this compute). */
   async replicas(workers: number | null): Promise<Replicas> {
     const current = this.#replicas;
@@ -86,7 +91,12 @@ async function runJob(engine: Engine, job: JobSpec): Promise<TaggedResult> {
     skipped: (image) => send({ type: 'skipped', jobId: job.jobId, image }),
     cancelled: () => cancelled.has(job.jobId),
   };
-  const workers = job.kind === 'train' ? job.config.workers : job.kind === 'inspect' ? null : job.workers;
+  const workers =
+    job.kind === 'train'
+      ? trainingWorkers(engine.threads, job.config.workers, job.config.batchSize)
+      : job.kind === 'inspect'
+        ? null
+        : job.workers;
   const replicas = await engine.replicas(workers);
   send({ type: 'compute', jobId: job.jobId, compute: replicas.compute });
   switch (job.kind) {

@@ -227,7 +227,7 @@ describe('a training run that is stopped', () => {
     expect(run!.steps.filter((s) => s > 8)[0]).toBe(9);
     expect(run!.steps.at(-1)).toBe(20);
     expect(new Set(run!.steps).size).toBe(run!.steps.length);
-  });
+  }, 120_000);
 
   it('Ctrl-C: the run is cancelled after a checkpoint, the command exits 130 and says how to resume', async () => {
     const project = await newProject('interrupted');

@@ -33,6 +33,14 @@ export function usesWorkers(backend: BackendName): boolean {
   return backend === 'wasm' || backend === 'cpu';
 }
 
+/**
+ * Compute workers a training run uses: the setting (or one per physical core), but never more than
+ * the images of a step, which would leave workers idle at every step's meeting.
+ */
+export function trainingWorkers(defaultThreads: number, workers: number | null, batchSize: number): number {
+  return Math.max(1, Math.min(workers ?? defaultThreads, batchSize));
+}
+
 /** The device line of a CPU backend run on `threads` workers: "CPU, 2 threads (WebAssembly SIMD)". */
 export function cpuDevice(threads: number, backend: 'wasm' | 'cpu', simd: boolean): string {
   const engine = backend === 'wasm' ? `WebAssembly${simd ? ' SIMD' : ''}` : 'JavaScript';

@@ -75,6 +75,25 @@ describe('one-click training plan', () => {
     );
   });
 
+  it('splits each step over a worker per core, the Settings value, or no more workers than images', () => {
+    const auto = planTraining(wasm, { train: 290, val: 70, classes: 6 });
+    expect(auto.compute.device).toBe('CPU, 2 threads (WebAssembly SIMD)');
+    expect(auto.reasons).toContain(
+      "2 compute workers, one per physical core: each step's batch is split between them and their gradients are summed.",
+    );
+    const set = planTraining(wasm, { train: 290, val: 70, classes: 6 }, {}, 1);
+    expect(set.compute.device).toBe('CPU, 1 thread (WebAssembly SIMD)');
+    expect(set.reasons).toContain('1 compute worker (from Settings): each step runs on one thread.');
+    const four = planTraining(wasm, { train: 290, val: 70, classes: 6 }, { workers: 4, batchSize: 8 });
+    expect(four.compute.device).toBe('CPU, 4 threads (WebAssembly SIMD)');
+    expect(four.reasons.join(' ')).toContain('4 compute workers (your setting)');
+    const one = planTraining(wasm, { train: 290, val: 70, classes: 6 }, { batchSize: 1 });
+    expect(one.compute.device).toBe('CPU, 1 thread (WebAssembly SIMD)');
+    expect(one.reasons.join(' ')).toContain('1 compute worker, no more than the images of a step');
+    // A GPU runs its own threads: no workers.
+    expect(planTraining(gpu, { train: 290, val: 70, classes: 6 }).reasons.join(' ')).not.toContain('worker');
+  });
+
   it('refuses a WebAssembly run that would not fit its 4 GB heap', () => {
     const big = planTraining(
       wasm,

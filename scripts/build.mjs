@@ -5,7 +5,7 @@ import { build as esbuild } from 'esbuild';
 import { build as viteBuild } from 'vite';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { MAIN_ENTRIES, NODE_BUILD, PRELOAD_ENTRIES } from './entries.mjs';
+import { GPU_PAGE_ENTRIES, MAIN_ENTRIES, NODE_BUILD, PRELOAD_ENTRIES } from './entries.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'dist', 'main');
@@ -24,6 +24,19 @@ await Promise.all([
     outExtension: { '.js': '.cjs' },
     external: ['electron'],
     minify: true,
+  }),
+  // The GPU page runs in a browser: one self-contained script, TensorFlow.js and its WebGPU backend in it.
+  esbuild({
+    absWorkingDir: root,
+    entryPoints: GPU_PAGE_ENTRIES,
+    outdir: path.join(root, 'dist', 'gpu'),
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'chrome120',
+    minify: true,
+    sourcemap: 'linked',
+    logLevel: 'warning',
   }),
   viteBuild({ configFile: path.join(root, 'vite.config.ts'), logLevel: 'warn' }),
 ]);

@@ -15,6 +15,11 @@ export const PRELOAD_ENTRIES = {
   preload: 'src-main/app/preload.ts',
 };
 
+/** The GPU page, which runs in a browser (dist/gpu/<name>.js): served by the trainer to the page it opens. */
+export const GPU_PAGE_ENTRIES = {
+  gpuTrainer: 'src-main/trainer/gpuPage.ts',
+};
+
 /** esbuild options of the Node bundles. */
 export const NODE_BUILD = {
   bundle: true,

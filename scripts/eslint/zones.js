@@ -24,7 +24,7 @@ export const zones = [
     name: 'trainer',
     folder: 'src-main/trainer',
     allow: ['shared', 'detector', 'eval', 'imaging', 'compute', 'training'],
-    packages: [...NODE, ...TFJS],
+    packages: [...NODE, ...TFJS, 'ws'],
   },
   {
     name: 'services',

@@ -75,6 +75,14 @@ export interface ReplicaOps {
   };
   /** The replica's parameters, with the optimizer's momentum for a checkpoint, encoded. */
   exportState: { req: { withMomentum: boolean }; res: EncodedWeights };
+  /**
+   * The loss and every trainable parameter's gradient, flat in parameter order, changing nothing:
+   * what the check of a new GPU compares with the CPU.
+   */
+  gradients: {
+    req: { pixels: PixelBatch; targets: ImageTargets[] };
+    res: { losses: number[]; flat: Float32Array };
+  };
   /** Whether a source with this key is loaded (then loading it again can be skipped). */
   holds: { req: { key: string }; res: { loaded: boolean } };
   inspect: {
@@ -125,6 +133,8 @@ export class Replica {
         return this.detect(req.pixels, req.frames, req.imageIds);
       case 'exportState':
         return encodeState(this.detector, req.withMomentum ? this.#optimizer : null);
+      case 'gradients':
+        return this.gradients(req.pixels, req.targets);
       case 'holds':
         return { loaded: req.key === this.#loadedKey };
       case 'inspect':
@@ -152,13 +162,13 @@ export class Replica {
     return null;
   }
 
-  step(
+  async step(
     pixels: PixelBatch | null,
     targets: ImageTargets[],
     lr: number,
     clipNorm: number | null,
     apply = true,
-  ): ReplicaReply<'step'> {
+  ): Promise<ReplicaReply<'step'>> {
     const det = this.detector;
     const optimizer = this.#optimizer;
     if (!optimizer) throw new Error('the loaded model has no optimizer: load it for training');
@@ -169,13 +179,13 @@ export class Replica {
     const t0 = performance.now();
     // A share of a batch split over the workers: the loss uses the whole batch's normalisers, the
     // gradients are summed over every share, and every replica applies the same update.
-    let losses = new Array<number>(termNames.length + 1).fill(0);
+    let losses: Tensor | null = null;
     let grads = new Map<string, Tensor>();
     if (pixels && pixels.shape[0] > 0) {
       const images = tf.tensor4d(pixels.data, [...pixels.shape, 3]) as Tensor4D;
       try {
         const r = lossAndGradients(det, images, targets, split ? c.totals : undefined);
-        losses = readAndDispose(r.losses);
+        losses = r.losses;
         grads = r.grads;
       } finally {
         images.dispose();
@@ -196,8 +206,38 @@ export class Replica {
     } finally {
       tf.dispose([...summed.values()]);
     }
+    // Read after the update is queued: on a GPU the read waits for the step without stalling it.
+    const values = losses ? Array.from(await losses.data()) : new Array<number>(termNames.length + 1).fill(0);
+    losses?.dispose();
     const t3 = performance.now();
-    return { losses, termNames, timing: { gradientsMs: t1 - t0, exchangeMs: t2 - t1, updateMs: t3 - t2 } };
+    return {
+      losses: values,
+      termNames,
+      timing: { gradientsMs: t1 - t0, exchangeMs: t2 - t1, updateMs: t3 - t2 },
+    };
+  }
+
+  async gradients(pixels: PixelBatch, targets: ImageTargets[]): Promise<ReplicaReply<'gradients'>> {
+    const det = this.detector;
+    const images = tf.tensor4d(pixels.data, [...pixels.shape, 3]) as Tensor4D;
+    try {
+      const { grads, losses } = lossAndGradients(det, images, targets);
+      const trainable = [...det.params.values()].filter((p) => p.trainable);
+      const size = (p: { shape: number[] }) => p.shape.reduce((a, b) => a * b, 1);
+      const flat = new Float32Array(trainable.reduce((n, p) => n + size(p), 0));
+      let at = 0;
+      for (const p of trainable) {
+        const g = grads.get(p.name);
+        if (g) flat.set((await g.data()) as Float32Array, at);
+        at += size(p);
+      }
+      tf.dispose([...grads.values()]);
+      const values = Array.from(await losses.data());
+      losses.dispose();
+      return { losses: values, flat };
+    } finally {
+      images.dispose();
+    }
   }
 
   /** This worker's gradients summed with every other worker's, as tensors by parameter name. */
@@ -284,13 +324,5 @@ export class Replica {
     this.#optimizer = null;
     this.#loadedKey = null;
     this.#flat = null;
-  }
-}
-
-function readAndDispose(t: Tensor): number[] {
-  try {
-    return Array.from(t.dataSync());
-  } finally {
-    t.dispose();
   }
 }

@@ -46,6 +46,7 @@ const BOXES = 5;
 const MAX_STEP_S = QUICK ? 4 : 15;
 const ASSUMED_GFLOPS: Record<BackendName, number> = {
   'tensorflow-gpu': 2000,
+  webgpu: 500,
   tensorflow: 60,
   wasm: 15,
   cpu: 0.8,

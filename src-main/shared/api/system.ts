@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { method } from './define';
 
-export const BackendName = z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']);
+export const BackendName = z.enum(['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu']);
 export type BackendName = z.infer<typeof BackendName>;
 
 /** Why a better backend than the chosen one was not used. */
@@ -25,6 +25,30 @@ export const ComputeReport = z.object({
   skipped: z.array(BackendSkip),
   /** Milliseconds the probe took. */
   probeMs: z.number(),
+  /** The WebGPU adapter, when one was looked at (used, or refused with a reason in `skipped`). */
+  adapter: z
+    .object({
+      vendor: z.string(),
+      architecture: z.string(),
+      device: z.string(),
+      description: z.string(),
+      /** A software adapter (SwiftShader, or what the browser marks as a fallback). */
+      software: z.boolean(),
+      /** The browser that hosts it. */
+      browser: z.string(),
+    })
+    .optional(),
+  /** The check of the GPU's gradients against the CPU's, before it is trusted with training. */
+  selfCheck: z
+    .object({
+      passed: z.boolean(),
+      /** Largest relative difference of the loss and of the gradient (L2), GPU against CPU. */
+      lossError: z.number(),
+      gradientError: z.number(),
+      /** Taken from the cache of an earlier check of the same adapter and driver. */
+      cached: z.boolean(),
+    })
+    .optional(),
 });
 export type ComputeReport = z.infer<typeof ComputeReport>;
 

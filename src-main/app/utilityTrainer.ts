@@ -1,4 +1,4 @@
-import { utilityProcess } from 'electron';
+import { app, utilityProcess } from 'electron';
 import type { ComputeChoice } from '../compute/backendChain';
 import type { SpawnTrainer, TrainerProcess } from '../training/jobHost';
 import { COMPUTE_FROM_HOST_ENV } from '../training/protocol';
@@ -21,6 +21,9 @@ export function utilityTrainer(entry: string, compute: () => Promise<ComputeChoi
         ...process.env,
         TF_CPP_MIN_LOG_LEVEL: process.env.TF_CPP_MIN_LOG_LEVEL ?? '1',
         [COMPUTE_FROM_HOST_ENV]: '1',
+        // The GPU page is hosted by this app itself, started again in its GPU-host mode.
+        DW_STUDIO_APP_BINARY: process.execPath,
+        DW_STUDIO_APP_PATH: app.getAppPath(),
       },
       execArgv: ['--max-old-space-size=4096'],
     });

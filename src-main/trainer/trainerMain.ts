@@ -17,6 +17,7 @@ import {
 } from '../training/protocol';
 import type { ComputeChoice } from '../compute/backendChain';
 import { evaluateJob, inspectJob, predictJob, readSnapshot, type JobIo } from './jobs';
+import { tryWebGpu, trainerCacheDir, type GpuRoute, type GpuRouteOptions } from './gpuCompute';
 import { LocalReplicas, WorkerReplicas, type Replicas } from './replicas';
 import { train } from './trainLoop';
 
@@ -40,6 +41,9 @@ function onMessage(listener: (msg: unknown) => void): void {
 
 /** The compute worker script, bundled beside this one. */
 const WORKER_ENTRY = path.join(__dirname, 'trainerWorker.cjs');
+/** The GPU page's script, and the app folder (dist/main/.. /..). */
+const GPU_SCRIPT = path.join(__dirname, '..', 'gpu', 'gpuTrainer.js');
+const APP_ROOT = path.resolve(__dirname, '..', '..');
 
 /**
  * Test hook: `DW_STUDIO_TEST_KILL_WORKER=<rank>@<step>` ends compute worker <rank> (0-based) without
@@ -57,9 +61,13 @@ function workerKillHook(): ((step: number, replicas: Replicas) => void) | undefi
 class Engine {
   #replicas: Replicas | null = null;
   #compute: ComputeReport;
+  /** How to open the GPU page again (after a crash), when the run is on WebGPU. */
+  readonly #gpu: GpuRouteOptions | null;
 
-  constructor(compute: ComputeReport) {
+  constructor(compute: ComputeReport, gpu: GpuRoute | null, gpuOptions: GpuRouteOptions | null) {
     this.#compute = compute;
+    this.#replicas = gpu?.replicas ?? null;
+    this.#gpu = gpu ? gpuOptions : null;
   }
 
   /** Workers a job gets unless it says otherwise. */
@@ -74,6 +82,13 @@ class Engine {
     if (current && !current.broken && current.size === wanted) return current;
     this.#replicas = null;
     await current?.dispose();
+    if (this.#compute.backend === 'webgpu' && this.#gpu) {
+      // The page crashed or its GPU was lost on an earlier job: a fresh browser (checked already).
+      const again = await tryWebGpu(this.#compute, this.#gpu);
+      if (!again.route) throw new Error(`The GPU is not usable any more: ${again.skip.reason}.`);
+      this.#replicas = again.route.replicas;
+      return this.#replicas;
+    }
     this.#replicas = usesWorkers(this.#compute.backend)
       ? await WorkerReplicas.start(WORKER_ENTRY, wanted, this.#compute)
       : new LocalReplicas(this.#compute);
@@ -147,9 +162,32 @@ async function main(): Promise<void> {
     process.env[COMPUTE_FROM_HOST_ENV] === '1'
       ? await new Promise<ComputeChoice>((resolve) => (fromHost = resolve))
       : await chooseCompute();
+  // WebGPU comes after a CUDA GPU and before the CPU backends.
+  const gpuOptions: GpuRouteOptions = {
+    script: GPU_SCRIPT,
+    appRoot: APP_ROOT,
+    cacheDir: trainerCacheDir(),
+  };
+  let gpu: GpuRoute | null = null;
+  let report = choice.report;
+  if (report.backend !== 'tensorflow-gpu') {
+    const tried = await tryWebGpu(report, gpuOptions);
+    if (tried.route) gpu = tried.route;
+    else {
+      // Listed after tfjs-node-gpu's reason, before the CPU backends'.
+      const at = report.skipped.findIndex((s) => s.backend !== 'tensorflow-gpu');
+      const skipped = [...report.skipped];
+      skipped.splice(at < 0 ? skipped.length : at, 0, tried.skip);
+      report = { ...report, skipped, ...(tried.adapter ? { adapter: tried.adapter } : {}) };
+    }
+  }
   // The TensorFlow backends load here; the worker backends load in each worker.
-  const compute = usesWorkers(choice.report.backend) ? choice.report : await activateCompute(choice);
-  const engine = new Engine(compute);
+  const compute = gpu
+    ? gpu.report
+    : usesWorkers(report.backend)
+      ? report
+      : await activateCompute({ report, modulePath: choice.modulePath });
+  const engine = new Engine(compute, gpu, gpuOptions);
   ready = engine;
   send({ type: 'ready', compute });
 }

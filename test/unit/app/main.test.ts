@@ -74,6 +74,7 @@ const electron = vi.hoisted(() => {
     getPath: () => app.userData,
     getAppPath: () => '/app',
     isPackaged: false,
+    commandLine: { getSwitchValue: () => '', appendSwitch: () => {} },
     ready: null as Promise<void> | null,
     whenReady() {
       return (app.ready ??= Promise.resolve());

@@ -1,4 +1,5 @@
 import { app, utilityProcess } from 'electron';
+import path from 'node:path';
 import type { ComputeChoice } from '../compute/backendChain';
 import type { SpawnTrainer, TrainerProcess } from '../training/jobHost';
 import { COMPUTE_FROM_HOST_ENV } from '../training/protocol';
@@ -24,6 +25,7 @@ export function utilityTrainer(entry: string, compute: () => Promise<ComputeChoi
         // The GPU page is hosted by this app itself, started again in its GPU-host mode.
         DW_STUDIO_APP_BINARY: process.execPath,
         DW_STUDIO_APP_PATH: app.getAppPath(),
+        DW_STUDIO_CACHE_DIR: path.join(app.getPath('userData'), 'cache'),
       },
       execArgv: ['--max-old-space-size=4096'],
     });

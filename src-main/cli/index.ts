@@ -1,6 +1,7 @@
 // The `dw-studio` command line.
 import { Command, InvalidArgumentError } from 'commander';
 import { registerCocoEval } from './cocoEval';
+import { registerDoctor } from './doctorCommand';
 import { registerEval } from './evalCommand';
 import { registerExport } from './exportCommand';
 import { registerImport } from './importCommand';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerEval(program);
   registerPredict(program);
+  registerDoctor(program);
 
   return program;
 }

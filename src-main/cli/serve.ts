@@ -2,8 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createServices } from '../services';
 import { startServer } from '../transport/server';
-import { forkTrainer } from '../training/forkTrainer';
-import { packageVersion, rendererDir, resourcesDir, trainerEntry, userDataDir } from './paths';
+import { cliTrainer, packageVersion, rendererDir, resourcesDir, userDataDir } from './paths';
 
 export interface ServeCommandOptions {
   host: string;
@@ -30,7 +29,7 @@ export async function serveCommand(opts: ServeCommandOptions): Promise<void> {
     appVersion: packageVersion(),
     mode: 'serve',
     userDataDir: userDataDir(),
-    spawnTrainer: forkTrainer(trainerEntry()),
+    spawnTrainer: cliTrainer(),
     resourcesDir: resourcesDir(),
   });
   const server = await startServer({ services, rendererDir: dir, host: opts.host, port: opts.port });

@@ -135,8 +135,9 @@ export async function tryWebGpu(
   const allowSoftware = env.DW_STUDIO_ALLOW_SOFTWARE_GPU === '1';
   if (env.DW_STUDIO_WEBGPU === '0')
     return { route: null, skip: { backend: 'webgpu', reason: 'turned off (DW_STUDIO_WEBGPU=0)' } };
+  // Without a GPU device node there is nothing to open a browser for, unless one was named.
   const device = gpuDevicePresent();
-  if (!device.present && !allowSoftware)
+  if (!device.present && !allowSoftware && !env.CHROMIUM_PATH)
     return { route: null, skip: { backend: 'webgpu', reason: device.where } };
   const found = findBrowser({ env, appRoot: options.appRoot });
   if (!found.browser) {

@@ -131,7 +131,10 @@ export class GpuReplicas implements Replicas {
               resolve(msg);
             } else set.#onMessage(msg);
           });
-          ws.on('close', () => set.#fail(new Error(`the GPU page closed${set.#lastWords()}`)));
+          // A browser that died closes the socket first: give its exit a moment to say how it ended.
+          ws.on('close', () =>
+            setTimeout(() => set.#fail(new Error(`the GPU page closed${set.#lastWords()}`)), 500),
+          );
         });
       });
       set.adapter = hello.adapter;
@@ -139,7 +142,7 @@ export class GpuReplicas implements Replicas {
       child.on('exit', (code, signal) =>
         set.#fail(
           new Error(
-            `the browser hosting the GPU stopped (${signal ?? `exit code ${code}`})${set.#lastWords()}`,
+            `the browser hosting the GPU stopped (${signal ? `killed by ${signal}` : `exit code ${code}`})${set.#lastWords()}`,
           ),
         ),
       );
@@ -158,7 +161,8 @@ export class GpuReplicas implements Replicas {
     const line = this.#stderr
       .trim()
       .split('\n')
-      .filter((l) => /error|fail|lost/i.test(l))
+      // Chromium's own complaints (D-Bus, sandbox, fonts) say nothing about the GPU.
+      .filter((l) => /gpu|vulkan|webgpu|device lost|out of memory|crash/i.test(l) && !/dbus/i.test(l))
       .pop();
     return line ? `: ${line.slice(0, 200)}` : '';
   }

@@ -31,9 +31,15 @@ export function runCli(bin: string, home: string, args: string[], env: NodeJS.Pr
 }
 
 /** Starts the command without waiting; `detached` gives it its own process group, as a shell job has. */
-export function startCli(bin: string, home: string, args: string[], detached = false) {
+export function startCli(
+  bin: string,
+  home: string,
+  args: string[],
+  detached = false,
+  env: NodeJS.ProcessEnv = {},
+) {
   const proc = spawn(process.execPath, [bin, ...args], {
-    env: { ...process.env, DW_STUDIO_HOME: home },
+    env: { ...process.env, ...env, DW_STUDIO_HOME: home },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached,
   });

@@ -8,7 +8,9 @@ import { cliTrainer } from './paths';
 export function registerDoctor(program: Command): void {
   program
     .command('doctor')
-    .description('what training runs on here (CPU threads, GPU adapter) and why each better backend is not used')
+    .description(
+      'what training runs on here (CPU threads, GPU adapter) and why each better backend is not used',
+    )
     .option('--json', 'print the compute report as JSON')
     .action((opts: { json?: boolean }) => doctorCommand(opts));
 }

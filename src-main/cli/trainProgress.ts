@@ -37,7 +37,7 @@ export class TrainProgress {
         : `${formatDuration(m.elapsedSec)}/${formatDuration(total)} (step ${m.step})`,
       etaText: m.etaSec === null ? '…' : formatDuration(m.etaSec),
       speed: `${m.imagesPerSec.toFixed(1)} img/s${this.device ? ` on ${this.device}` : ''}`,
-      losses: formatLosses(m.losses),
+      losses: formatLosses(m.losses) + (m.gpuMemoryMb === undefined ? '' : ` | GPU ${m.gpuMemoryMb} MB`),
     };
     if (!this.#stream.isTTY) {
       this.#line = `${payload.label} ${payload.progress} | ETA ${payload.etaText} | ${payload.speed} | ${payload.losses}`;

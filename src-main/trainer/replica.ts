@@ -67,6 +67,8 @@ export interface ReplicaOps {
       termNames: string[];
       /** Where the worker's time went: loss and gradients, the exchange (waiting included), the update. */
       timing: { gradientsMs: number; exchangeMs: number; updateMs: number };
+      /** Bytes the backend holds for tensors after the step (on a GPU: its memory in use). */
+      memoryBytes: number;
     };
   };
   detect: {
@@ -210,10 +212,12 @@ export class Replica {
     const values = losses ? Array.from(await losses.data()) : new Array<number>(termNames.length + 1).fill(0);
     losses?.dispose();
     const t3 = performance.now();
+    const memory = tf.memory() as { numBytes: number; numBytesInGPUAllocated?: number };
     return {
       losses: values,
       termNames,
       timing: { gradientsMs: t1 - t0, exchangeMs: t2 - t1, updateMs: t3 - t2 },
+      memoryBytes: memory.numBytesInGPUAllocated ?? memory.numBytes,
     };
   }
 

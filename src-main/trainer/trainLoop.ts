@@ -192,7 +192,7 @@ export async function train(
       profile.update += timing.updateMs / 1000;
     }
     const losses = replies[0]!.losses.map((_, i) => replies.reduce((a, r) => a + r.losses[i]!, 0));
-    return { losses, termNames: replies[0]!.termNames };
+    return { losses, termNames: replies[0]!.termNames, memoryBytes: replies[0]!.memoryBytes };
   };
 
   const partStarted = clock();
@@ -288,7 +288,7 @@ export async function train(
       reportUnreadable(batch);
     }
     const lr = learningRate(config, step, total);
-    const { losses: values, termNames } = await runStep(batch.samples, lr, true);
+    const { losses: values, termNames, memoryBytes } = await runStep(batch.samples, lr, true);
     step++;
     if (!Number.isFinite(values[0]!)) {
       throw new Error(
@@ -313,6 +313,7 @@ export async function train(
         imagesPerSec: (windowSteps * batchSize) / windowSec,
         elapsedSec: elapsed(),
         etaSec: (total - step) * recentStepSec + plan.remainingSec(step),
+        ...(replicas.compute.usesGpu ? { gpuMemoryMb: Math.round(memoryBytes / 2 ** 20) } : {}),
       });
       sums.clear();
       windowSteps = 0;

@@ -8,7 +8,8 @@
 import { build } from 'esbuild';
 import os from 'node:os';
 import path from 'node:path';
-import { NODE_BUILD, MAIN_ENTRIES } from '../../scripts/entries.mjs';
+import { GPU_PAGE_ENTRIES, MAIN_ENTRIES, NODE_BUILD } from '../../scripts/entries.mjs';
+import { findBrowser } from '../../src-main/compute/browser';
 import { useBackend } from '../../src-main/compute/activate';
 import { physicalCores } from '../../src-main/compute/cores';
 import { chooseCompute } from '../../src-main/compute/probeCompute';
@@ -30,6 +31,7 @@ import {
 import { SgdMomentum } from '../../src-main/detector/optimizer';
 import { tf } from '../../src-main/detector/tf';
 import { usesWorkers, type BackendName, type ComputeReport } from '../../src-main/shared/api/system';
+import { GpuReplicas } from '../../src-main/trainer/gpuReplicas';
 import { WorkerReplicas } from '../../src-main/trainer/replicas';
 import { splitSamples } from '../../src-main/trainer/trainLoop';
 
@@ -37,6 +39,10 @@ const ROOT = path.resolve(__dirname, '../../..');
 
 const QUICK = process.argv.includes('--quick');
 const WORKERS_ONLY = process.argv.includes('--workers-only');
+const BACKEND_ARG = (() => {
+  const i = process.argv.indexOf('--backend');
+  return i >= 0 ? process.argv[i + 1] : undefined;
+})();
 const PRESETS: BackbonePreset[] = QUICK ? ['small', 'resnet18'] : ['small', 'resnet18', 'resnet50'];
 const SIZES = QUICK ? [128] : [128, 256, 384];
 const BATCHES = QUICK ? [1, 2] : [1, 2, 4];
@@ -272,9 +278,118 @@ async function workersTable(report: ComputeReport): Promise<void> {
   }
 }
 
+/**
+ * `--backend webgpu`: the training step and the forward pass (with post-processing) on the GPU page,
+ * beside the WebAssembly trainer on every core, at 320 and 640 px. On a software adapter
+ * (DW_STUDIO_ALLOW_SOFTWARE_GPU=1) the numbers only show that it runs.
+ */
+async function webgpuTable(report: ComputeReport): Promise<void> {
+  await build({
+    absWorkingDir: ROOT,
+    entryPoints: GPU_PAGE_ENTRIES,
+    outdir: path.join(ROOT, 'node_modules', '.cache', 'dw-studio-bench', 'gpu'),
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    logLevel: 'warning',
+  });
+  const found = findBrowser({ appRoot: ROOT });
+  if (!found.browser) {
+    console.log(`\nWebGPU: skipped (${found.looked}).`);
+    return;
+  }
+  const allowSoftware = process.env.DW_STUDIO_ALLOW_SOFTWARE_GPU === '1';
+  const gpu = await GpuReplicas.start(
+    {
+      browser: found.browser,
+      script: path.join(ROOT, 'node_modules', '.cache', 'dw-studio-bench', 'gpu', 'gpuTrainer.js'),
+      allowSoftware,
+    },
+    report,
+  );
+  const cpu = await WorkerReplicas.start(await workerEntry(), physicalCores(), report);
+  try {
+    const a = gpu.adapter!;
+    console.log(
+      `\n## WebGPU (${[a.vendor, a.architecture, a.description].filter(Boolean).join(' ')}${a.software ? ', software adapter: for correctness only' : ''}) against WebAssembly on ${physicalCores()} workers\n`,
+    );
+    const header = [
+      'px',
+      'batch',
+      'GPU fwd+post ms',
+      'GPU step ms',
+      'GPU img/s',
+      'wasm step ms',
+      'wasm img/s',
+      'GPU / wasm',
+      'load',
+    ];
+    console.log(`| ${header.join(' | ')} |`);
+    console.log(`|${header.map(() => '---').join('|')}|`);
+    for (const [S, B] of [
+      [320, 8],
+      [640, 4],
+    ] as const) {
+      const cfg = detectorConfig({ preset: 'small', numClasses: CLASSES, inputSize: S });
+      const targets = syntheticTargets(B, S, 7);
+      const pixels = () => ({
+        data: Float32Array.from({ length: B * S * S * 3 }, (_, i) => Math.sin(i * 0.37)),
+        shape: [B, S, S] as [number, number, number],
+      });
+      const timeStep = async (replicas: GpuReplicas | WorkerReplicas) => {
+        await replicas.load(cfg, { kind: 'fresh' }, {});
+        const px = pixels();
+        const shares = splitSamples(
+          targets.map((t, b) => ({ t, b })),
+          replicas.size,
+        );
+        return timed(async () => {
+          await Promise.all(
+            shares.map((share, rank) => {
+              const per = S * S * 3;
+              const data = new Float32Array(share.length * per);
+              share.forEach(({ b }, k) => data.set(px.data.subarray(b * per, (b + 1) * per), k * per));
+              return replicas.call(rank, {
+                op: 'step',
+                pixels: share.length ? { data, shape: [share.length, S, S] } : null,
+                targets: share.map((x) => x.t),
+                lr: 1e-4,
+                clipNorm: null,
+                apply: true,
+              });
+            }),
+          );
+        }, 3);
+      };
+      const gpuStep = await timeStep(gpu);
+      const frames = Array.from({ length: B }, () => ({ height: S, width: S, scaleX: 1, scaleY: 1 }));
+      const fwd = await timed(async () => {
+        await gpu.call(0, { op: 'detect', pixels: pixels(), frames, imageIds: frames.map((_, i) => i) });
+      }, 3);
+      const cpuStep = await timeStep(cpu);
+      console.log(
+        `| ${S} | ${B} | ${fwd.toFixed(0)} | ${gpuStep.toFixed(0)} | ${((B * 1000) / gpuStep).toFixed(2)} | ${cpuStep.toFixed(0)} | ${((B * 1000) / cpuStep).toFixed(2)} | ${(cpuStep / gpuStep).toFixed(2)}× | ${load()} |`,
+      );
+    }
+  } finally {
+    await gpu.dispose();
+    await cpu.dispose();
+  }
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const { report, modulePath } = await chooseCompute();
+  if (BACKEND_ARG === 'webgpu') {
+    console.log(
+      `# Detector benchmark: WebGPU\n\nmachine: ${os.cpus()[0]?.model.trim()}, ${os.cpus().length} cores; load average at start ${load()}`,
+    );
+    await webgpuTable(report);
+    console.log(
+      `\nload average at end ${load()}; total ${((performance.now() - started) / 1000).toFixed(0)} s`,
+    );
+    return;
+  }
   console.log(`# Detector benchmark${QUICK ? ' (--quick)' : ''}\n`);
   console.log(
     `machine: ${os.cpus()[0]?.model.trim()}, ${os.cpus().length} cores; load average at start ${load()}`,

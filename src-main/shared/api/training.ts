@@ -74,6 +74,8 @@ export const StepMetrics = z.object({
   imagesPerSec: z.number(),
   elapsedSec: z.number(),
   etaSec: z.number().nullable(),
+  /** On a GPU: the memory its tensors take, in MB. */
+  gpuMemoryMb: z.number().optional(),
 });
 export type StepMetrics = z.infer<typeof StepMetrics>;
 

@@ -4,6 +4,7 @@ import { registerCocoEval } from './cocoEval';
 import { registerEval } from './evalCommand';
 import { registerExport } from './exportCommand';
 import { registerImport } from './importCommand';
+import { registerImportPredictions } from './importPredictionsCommand';
 import { packageVersion } from './paths';
 import { registerPredict } from './predictCommand';
 import { serveCommand } from './serve';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerEval(program);
   registerPredict(program);
+  registerImportPredictions(program);
 
   return program;
 }

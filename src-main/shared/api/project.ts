@@ -14,7 +14,7 @@ export type BoxSource = z.infer<typeof BoxSource>;
 const Id = z.number().int().positive();
 /** A path on the main side's machine: absolute (POSIX `/…`, Windows `C:\…` or `\\server\…`), never relative
  * to wherever the app or server happened to start. */
-const AbsPath = z
+export const AbsPath = z
   .string()
   .min(1)
   .max(4096)

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { registerCocoEval } from './cocoEval';
 import { registerEval } from './evalCommand';
 import { registerExport } from './exportCommand';
+import { registerExportModel } from './exportModelCommand';
 import { registerImport } from './importCommand';
 import { registerImportPredictions } from './importPredictionsCommand';
 import { packageVersion } from './paths';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerEval(program);
   registerPredict(program);
   registerImportPredictions(program);
+  registerExportModel(program);
 
   return program;
 }

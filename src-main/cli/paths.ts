@@ -43,3 +43,8 @@ export function trainerEntry(): string {
 export function resourcesDir(): string {
   return path.join(packageRoot(), 'resources');
 }
+
+/** The built module an exported model ships with (dist/deploy/detector.mjs). */
+export function deployModuleFile(): string {
+  return path.join(packageRoot(), 'dist', 'deploy', 'detector.mjs');
+}

@@ -7,7 +7,7 @@ import type { EventPayload, MethodInput, MethodName, MethodOutput } from '../sha
 import { AppError } from '../shared/errors';
 import { forkTrainer } from '../training/forkTrainer';
 import { createDispatch } from '../transport/dispatch';
-import { packageVersion, trainerEntry, userDataDir } from './paths';
+import { deployModuleFile, packageVersion, trainerEntry, userDataDir } from './paths';
 
 /** The services for one command, with calls validated exactly as the app's own. */
 export interface CliSession {
@@ -22,6 +22,7 @@ export function startSession(opts: { trainer?: boolean } = {}): CliSession {
     appVersion: packageVersion(),
     mode: 'serve',
     userDataDir: userDataDir(),
+    deployModule: deployModuleFile(),
     ...(opts.trainer ? { spawnTrainer: forkTrainer(trainerEntry()) } : {}),
   });
   const dispatch = createDispatch(services.handlers);

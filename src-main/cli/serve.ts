@@ -3,7 +3,14 @@ import path from 'node:path';
 import { createServices } from '../services';
 import { startServer } from '../transport/server';
 import { forkTrainer } from '../training/forkTrainer';
-import { packageVersion, rendererDir, resourcesDir, trainerEntry, userDataDir } from './paths';
+import {
+  deployModuleFile,
+  packageVersion,
+  rendererDir,
+  resourcesDir,
+  trainerEntry,
+  userDataDir,
+} from './paths';
 
 export interface ServeCommandOptions {
   host: string;
@@ -32,6 +39,7 @@ export async function serveCommand(opts: ServeCommandOptions): Promise<void> {
     userDataDir: userDataDir(),
     spawnTrainer: forkTrainer(trainerEntry()),
     resourcesDir: resourcesDir(),
+    deployModule: deployModuleFile(),
   });
   const server = await startServer({ services, rendererDir: dir, host: opts.host, port: opts.port });
   console.log(`DW Studio ${packageVersion()} is serving at:\n\n  ${server.url}\n`);

@@ -7,6 +7,7 @@ import { AppError } from '../shared/errors';
 import type { Detection } from '../training/protocol';
 import type { ServiceContext } from './context';
 import { requireModel, resolveModel, toModelInfo } from './modelFiles';
+import { exportModel } from './modelExport';
 import { importPredictions } from './predictionImport';
 import { savePredictionBatch } from './predictionStore';
 import type { TrainerHost } from './trainerHost';
@@ -19,6 +20,7 @@ export function predictionHandlers(
 ): Pick<
   Handlers,
   | 'models.list'
+  | 'models.export'
   | 'predict.run'
   | 'predictions.get'
   | 'predictions.latest'
@@ -28,6 +30,8 @@ export function predictionHandlers(
 > {
   return {
     'models.list': () => ctx.project().store.training.models().map(toModelInfo),
+
+    'models.export': (input) => exportModel(ctx, ctx.project(), input),
 
     'predict.run': async ({ modelId, scope, imageIds }) => {
       const session = ctx.project();

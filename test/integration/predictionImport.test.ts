@@ -150,8 +150,15 @@ describe('predictions.import', () => {
   it('has no network: prediction, inspection and export of one are refused with the reason', async () => {
     const results = write('results.json', perfect());
     const { model } = await h.call('predictions.import', { path: results, images: gtFile, name: 'ext' });
-    await expect(h.call('predict.run', { modelId: model.id, scope: 'all' })).rejects.toThrow(
-      `Model ${model.id} (ext) holds the detections imported from ${results}: it has no network to run`,
-    );
+    const why = `Model ${model.id} (ext) holds the detections imported from ${results}: it has no network to run`;
+    await expect(h.call('predict.run', { modelId: model.id, scope: 'all' })).rejects.toThrow(why);
+    await expect(
+      h.call('models.export', { modelId: model.id, dir: path.join(h.dir, 'out') }),
+    ).rejects.toThrow(why);
+    const [image] = (await h.call('images.list', { order: 'name' })).items;
+    const [box] = await h.call('boxes.get', { imageId: image!.id });
+    await expect(
+      h.call('inspect.run', { modelId: model.id, imageId: image!.id, boxId: box!.id }),
+    ).rejects.toThrow(why);
   });
 });

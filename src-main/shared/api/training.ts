@@ -177,6 +177,19 @@ export const PredictionImportReport = z.object({
 });
 export type PredictionImportReport = z.infer<typeof PredictionImportReport>;
 
+/** A trained model written out for use in other programs (`models.export`). */
+export const ModelExportReport = z.object({
+  modelId: z.number().int(),
+  name: z.string(),
+  dir: z.string(),
+  /** The files written, relative to `dir`. */
+  files: z.array(z.string()),
+  bytes: z.number().int(),
+  inputSize: z.number().int(),
+  classes: z.array(z.string()),
+});
+export type ModelExportReport = z.infer<typeof ModelExportReport>;
+
 /** What one click on "Train" would do, and why. */
 export const TrainPlan = z.object({
   config: TrainConfig,
@@ -337,6 +350,12 @@ export const trainingMethods = {
       .strict(),
     PredictionImportReport,
     "A COCO results file of any detector becomes a model of the project, with its detections as the model's predictions.",
+  ),
+  'models.export': method(
+    z.object({ modelId: Id, dir: AbsPath }).strict(),
+    ModelExportReport,
+    'Write a trained model as TensorFlow.js weights (model.json and shards), its pre- and post-processing ' +
+      'settings, and a JavaScript module that finds boxes with it in Node or a browser.',
   ),
   'review.evaluate': method(
     z.object({ modelId: Id, split: z.enum(['val', 'train', 'all']).default('val') }).strict(),

@@ -5,7 +5,14 @@ import { build as esbuild } from 'esbuild';
 import { build as viteBuild } from 'vite';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { GPU_PAGE_ENTRIES, MAIN_ENTRIES, NODE_BUILD, PRELOAD_ENTRIES } from './entries.mjs';
+import {
+  DEPLOY_BUILD,
+  DEPLOY_ENTRIES,
+  GPU_PAGE_ENTRIES,
+  MAIN_ENTRIES,
+  NODE_BUILD,
+  PRELOAD_ENTRIES,
+} from './entries.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'dist', 'main');
@@ -37,6 +44,13 @@ await Promise.all([
     minify: true,
     sourcemap: 'linked',
     logLevel: 'warning',
+  }),
+  // The module an exported model ships with: one ES module, TensorFlow.js core left to its user.
+  esbuild({
+    absWorkingDir: root,
+    ...DEPLOY_BUILD,
+    entryPoints: DEPLOY_ENTRIES,
+    outdir: path.join(root, 'dist', 'deploy'),
   }),
   viteBuild({ configFile: path.join(root, 'vite.config.ts'), logLevel: 'warn' }),
 ]);

@@ -1,6 +1,10 @@
 // What the build bundles, by output name (dist/main/<name>.cjs): the one list the build, the tests
 // that rebuild a stale bundle and the packed-app check (scripts/packCheck.mjs) all read, so a new
 // entry is built and checked alike.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The Node side. Dependencies stay in node_modules (native addons cannot be bundled). */
 export const MAIN_ENTRIES = {
@@ -27,5 +31,42 @@ export const NODE_BUILD = {
   target: 'node20',
   format: 'cjs',
   packages: 'external',
+  logLevel: 'warning',
+};
+
+/**
+ * The module an exported model ships with (dist/deploy/<name>.mjs, copied beside the model by
+ * `dw-studio export-model`): one ES module for Node and browsers.
+ */
+export const DEPLOY_ENTRIES = {
+  detector: 'src-main/deploy/detector.ts',
+};
+
+/**
+ * The detector's modules take `tf` from src-main/detector/tf.ts, which also registers every gradient
+ * (through tfjs-layers) for training. The exported module needs none: there they take it from
+ * src-main/deploy/tfCore.ts, TensorFlow.js core alone.
+ */
+const coreOnly = {
+  name: 'tfjs-core-only',
+  setup(build) {
+    const detectorTf = path.join(root, 'src-main', 'detector', 'tf');
+    build.onResolve({ filter: /(^|\/)tf$/ }, (args) =>
+      path.resolve(args.resolveDir, args.path) === detectorTf
+        ? { path: path.join(root, 'src-main', 'deploy', 'tfCore.ts') }
+        : undefined,
+    );
+  },
+};
+
+/** esbuild options of the exported module: ESM, no Node built-ins, TensorFlow.js core left to its user. */
+export const DEPLOY_BUILD = {
+  bundle: true,
+  platform: 'neutral',
+  target: 'es2020',
+  format: 'esm',
+  external: ['@tensorflow/tfjs-core'],
+  outExtension: { '.js': '.mjs' },
+  plugins: [coreOnly],
   logLevel: 'warning',
 };

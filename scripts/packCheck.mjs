@@ -26,7 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
-import { MAIN_ENTRIES, PRELOAD_ENTRIES } from './entries.mjs';
+import { DEPLOY_ENTRIES, MAIN_ENTRIES, PRELOAD_ENTRIES } from './entries.mjs';
 
 const { FuseV1Options, getCurrentFuseWire } = fuses;
 /** A fuse's byte in the wire: ASCII '1' on, '0' off. */
@@ -148,6 +148,9 @@ export async function checkPackedApp(appOutDir, { abi }) {
 
   const entries = Object.keys({ ...MAIN_ENTRIES, ...PRELOAD_ENTRIES }).map((n) => `dist/main/${n}.cjs`);
   for (const e of entries) check(`bundle ${e} in app.asar`, has(e));
+  // Copied beside every exported model.
+  for (const n of Object.keys(DEPLOY_ENTRIES))
+    check(`exported models' module dist/deploy/${n}.mjs in app.asar`, has(`dist/deploy/${n}.mjs`));
   check('package.json in app.asar, naming the main bundle', has('package.json') && has(pkg.main), pkg.main);
 
   const html = readFileSync(path.join(root, 'dist', 'renderer', 'index.html'), 'utf8');

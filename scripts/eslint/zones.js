@@ -26,6 +26,14 @@ export const zones = [
     allow: ['shared', 'detector', 'eval', 'imaging', 'compute', 'training'],
     packages: [...NODE, ...TFJS, 'ws'],
   },
+  // The module an exported model ships with: the detector's forward pass and post-processing on
+  // TensorFlow.js core alone (no Node, no other package), so it runs in Node and in browsers.
+  {
+    name: 'deploy',
+    folder: 'src-main/deploy',
+    allow: ['shared', 'detector'],
+    packages: ['@tensorflow/tfjs-core'],
+  },
   {
     name: 'services',
     folder: 'src-main/services',

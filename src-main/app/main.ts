@@ -49,6 +49,8 @@ function startApp(): void {
       probeCompute: async () => (await compute()).report,
       // Packaged, the sample sits outside the asar archive (electron-builder extraResources).
       resourcesDir: app.isPackaged ? process.resourcesPath : path.join(app.getAppPath(), 'resources'),
+      // Copied beside an exported model (read from app.asar when packaged: Electron's fs reads it).
+      deployModule: path.join(DIST, 'deploy', 'detector.mjs'),
       // `npm start` passes better-sqlite3's addon built for Electron (node_modules holds Node's build);
       // a packaged app's own copy was rebuilt for Electron by electron-builder.
       sqliteBinding: app.isPackaged ? undefined : process.env.DWS_SQLITE_BINDING || undefined,

@@ -4,7 +4,9 @@ import { registerCocoEval } from './cocoEval';
 import { registerDoctor } from './doctorCommand';
 import { registerEval } from './evalCommand';
 import { registerExport } from './exportCommand';
+import { registerExportModel } from './exportModelCommand';
 import { registerImport } from './importCommand';
+import { registerImportPredictions } from './importPredictionsCommand';
 import { packageVersion } from './paths';
 import { registerPredict } from './predictCommand';
 import { serveCommand } from './serve';
@@ -37,6 +39,8 @@ export function buildProgram(): Command {
   registerEval(program);
   registerPredict(program);
   registerDoctor(program);
+  registerImportPredictions(program);
+  registerExportModel(program);
 
   return program;
 }

@@ -50,3 +50,8 @@ export function cliTrainer(): SpawnTrainer {
 export function resourcesDir(): string {
   return path.join(packageRoot(), 'resources');
 }
+
+/** The built module an exported model ships with (dist/deploy/detector.mjs). */
+export function deployModuleFile(): string {
+  return path.join(packageRoot(), 'dist', 'deploy', 'detector.mjs');
+}

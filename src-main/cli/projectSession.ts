@@ -6,7 +6,7 @@ import type { ProjectInfo } from '../shared/api/project';
 import type { EventPayload, MethodInput, MethodName, MethodOutput } from '../shared/contract';
 import { AppError } from '../shared/errors';
 import { createDispatch } from '../transport/dispatch';
-import { cliTrainer, packageVersion, userDataDir } from './paths';
+import { cliTrainer, deployModuleFile, packageVersion, userDataDir } from './paths';
 
 /** The services for one command, with calls validated exactly as the app's own. */
 export interface CliSession {
@@ -21,6 +21,7 @@ export function startSession(opts: { trainer?: boolean } = {}): CliSession {
     appVersion: packageVersion(),
     mode: 'serve',
     userDataDir: userDataDir(),
+    deployModule: deployModuleFile(),
     ...(opts.trainer ? { spawnTrainer: cliTrainer() } : {}),
   });
   const dispatch = createDispatch(services.handlers);

@@ -2,7 +2,14 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createServices } from '../services';
 import { startServer } from '../transport/server';
-import { cliTrainer, packageVersion, rendererDir, resourcesDir, userDataDir } from './paths';
+import {
+  cliTrainer,
+  deployModuleFile,
+  packageVersion,
+  rendererDir,
+  resourcesDir,
+  userDataDir,
+} from './paths';
 
 export interface ServeCommandOptions {
   host: string;
@@ -31,6 +38,7 @@ export async function serveCommand(opts: ServeCommandOptions): Promise<void> {
     userDataDir: userDataDir(),
     spawnTrainer: cliTrainer(),
     resourcesDir: resourcesDir(),
+    deployModule: deployModuleFile(),
   });
   const server = await startServer({ services, rendererDir: dir, host: opts.host, port: opts.port });
   console.log(`DW Studio ${packageVersion()} is serving at:\n\n  ${server.url}\n`);

@@ -53,7 +53,7 @@ const FLAGS: Record<keyof TrainCommandOptions & string, [keyof TrainConfigInput 
   resume: [null, '--resume'],
 };
 
-function positiveInteger(value: string): number {
+export function positiveInteger(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
   return n;

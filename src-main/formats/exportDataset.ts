@@ -9,6 +9,8 @@ export interface ExportImage {
   height: number;
   split: Split;
   boxes: { classIndex: number; box: BoxXYWH }[];
+  /** False for an unlabeled image (exported only when asked for); the formats that care keep it apart. */
+  labeled?: boolean;
 }
 
 export interface ExportDataset {

@@ -1,7 +1,6 @@
 import { copyFile, mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../shared/errors';
-import type { OutputFile } from './exportDataset';
 import { kindOf } from './fsCheck';
 
 export interface ImageCopy {
@@ -17,7 +16,8 @@ export interface ImageCopy {
  */
 export async function writeExportFolder(
   dir: string,
-  files: readonly OutputFile[],
+  /** Text (written as UTF-8) or bytes, at a path relative to the folder. */
+  files: readonly { path: string; content: string | Uint8Array }[],
   copies: readonly ImageCopy[],
   onProgress: (done: number, total: number) => void,
   folders: readonly string[] = [],

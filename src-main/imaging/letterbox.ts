@@ -1,9 +1,8 @@
 import { openImage } from './decode';
+import { placeNormalised, resizedExtent, resizeRgb } from '../shared/networkInput';
 import { cannotDecode } from './unreadable';
 
-/** ImageNet statistics (RGB), as the detector's recipe normalises inputs (SPEC §9.1). */
-export const PIXEL_MEAN = [123.675, 116.28, 103.53] as const;
-export const PIXEL_STD = [58.395, 57.12, 57.375] as const;
+export { PIXEL_MEAN, PIXEL_STD, placeNormalised } from '../shared/networkInput';
 
 /** An image resized for the network: RGB bytes, its long side `size`, the aspect ratio kept. */
 export interface Resized {
@@ -28,71 +27,42 @@ export interface Letterboxed {
 
 /**
  * Decodes an image (EXIF orientation applied, as the labels are) and resizes it so its long side is
- * `size`, keeping the aspect ratio. sharp decodes on libuv's thread pool, off the calling thread.
- * The bytes are what a training run keeps in memory, so every epoch after the first decodes nothing.
- * It decodes as the thumbnails do (`openImage`): BMP included, and a JPEG cut short at its end as
- * browsers show it. A file that cannot be decoded at all is an UnreadableImageError.
+ * `size`, keeping the aspect ratio. sharp decodes on libuv's thread pool, off the calling thread; the
+ * resize is the network-input rule's own (`resizeRgb`), so an exported model's module, given the same
+ * decoded pixels, sees the very same input. The bytes are what a training run keeps in memory, so every
+ * epoch after the first decodes nothing. It decodes as the thumbnails do (`openImage`): BMP included,
+ * and a JPEG cut short at its end as browsers show it. A file that cannot be decoded at all is an
+ * UnreadableImageError.
  */
 export async function resizeLongSide(file: string, size: number): Promise<Resized> {
-  const img = await openImage(file);
-  let decoded: { data: Buffer; info: { channels: number } };
-  let srcW: number;
-  let srcH: number;
-  let width: number;
-  let height: number;
-  try {
-    const meta = await img.metadata();
-    const oriented = (meta.orientation ?? 1) >= 5;
-    srcW = oriented ? meta.height! : meta.width!;
-    srcH = oriented ? meta.width! : meta.height!;
-    const scale = size / Math.max(srcW, srcH);
-    width = Math.max(1, Math.round(srcW * scale));
-    height = Math.max(1, Math.round(srcH * scale));
-    decoded = await img
-      .resize({ width, height, fit: 'fill', kernel: 'linear' })
-      .removeAlpha()
-      .toColourspace('srgb')
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-  } catch (e) {
-    throw cannotDecode(e);
-  }
-  const { data, info } = decoded;
-  let rgb: Uint8Array = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (info.channels !== 3) {
-    rgb = new Uint8Array(width * height * 3);
-    for (let i = 0, j = 0; i < width * height; i++, j += info.channels)
-      rgb.set(
-        info.channels >= 3 ? [data[j]!, data[j + 1]!, data[j + 2]!] : [data[j]!, data[j]!, data[j]!],
-        i * 3,
-      );
-  }
+  const { data, width: srcW, height: srcH, channels } = await decodePixels(file);
+  const { width, height } = resizedExtent(srcW, srcH, size);
+  const rgb = resizeRgb(data, srcW, srcH, channels, width, height);
   return { rgb, width, height, scaleX: width / srcW, scaleY: height / srcH };
 }
 
 /**
- * Writes `img` normalised into the top-left of a `canvasW` × `canvasH` network input at `out[offset]`,
- * mirrored left to right when `flip` (the mirror of the resized image, as the boxes are mirrored).
- * The rest of the canvas is left as it is: zero, the normalised mean, in a fresh array.
+ * An image's pixels as the user sees it (orientation applied), alpha dropped, in sRGB: what an exported
+ * model's module is given in Node (its README decodes with the same sharp calls).
  */
-export function placeNormalised(
-  img: Resized,
-  canvasW: number,
-  flip: boolean,
-  out: Float32Array,
-  offset = 0,
-): void {
-  const { rgb, width, height } = img;
-  const [m0, m1, m2] = PIXEL_MEAN;
-  const [s0, s1, s2] = PIXEL_STD;
-  for (let y = 0; y < height; y++) {
-    let dst = offset + y * canvasW * 3;
-    for (let x = 0; x < width; x++, dst += 3) {
-      const src = (y * width + (flip ? width - 1 - x : x)) * 3;
-      out[dst] = (rgb[src]! - m0) / s0;
-      out[dst + 1] = (rgb[src + 1]! - m1) / s1;
-      out[dst + 2] = (rgb[src + 2]! - m2) / s2;
-    }
+export async function decodePixels(
+  file: string,
+): Promise<{ data: Uint8Array; width: number; height: number; channels: number }> {
+  const img = await openImage(file);
+  try {
+    const { data, info } = await img
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return {
+      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      width: info.width,
+      height: info.height,
+      channels: info.channels,
+    };
+  } catch (e) {
+    throw cannotDecode(e);
   }
 }
 

@@ -34,6 +34,8 @@ export interface ServicesOptions extends SystemFacts {
   spawnTrainer?: SpawnTrainer;
   /** The app's resources folder (the sample project lives there). */
   resourcesDir?: string;
+  /** The built module an exported model ships with (dist/deploy/detector.mjs). */
+  deployModule?: string;
   /** better-sqlite3's addon built for this runtime (`npm start` builds one for Electron); default: the package's. */
   sqliteBinding?: string;
 }

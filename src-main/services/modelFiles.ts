@@ -13,9 +13,23 @@ export interface ResolvedModel {
   meta: ModelMeta;
 }
 
-export function resolveModel(session: ProjectSession, modelId: number): ResolvedModel {
+/** The model's row; a model that does not exist is a 'not_found' error. */
+export function requireModel(session: ProjectSession, modelId: number): ModelRow {
   const row = session.store.training.model(modelId);
   if (!row) throw new AppError('not_found', `Model ${modelId} does not exist`);
+  return row;
+}
+
+/** A model with a network to run (predict, inspect, export); an imported one has none. */
+export function resolveModel(session: ProjectSession, modelId: number): ResolvedModel {
+  const row = requireModel(session, modelId);
+  if (row.source === 'imported') {
+    throw new AppError(
+      'unsupported',
+      `Model ${modelId} (${row.name ?? 'imported'}) holds the detections imported from ${row.origin ?? 'a results file'}: ` +
+        'it has no network to run',
+    );
+  }
   const dir = path.resolve(session.dataDir, row.path);
   let meta: ModelMeta;
   try {
@@ -30,17 +44,18 @@ export function resolveModel(session: ProjectSession, modelId: number): Resolved
 }
 
 export function toModelInfo(row: ModelRow): ModelInfo {
-  const config = TrainConfig.safeParse(row.config ? JSON.parse(row.config) : {});
   const metrics = row.metrics ? (JSON.parse(row.metrics) as { AP?: number; AP50?: number }) : {};
-  const settings = runSettings(config.success ? config.data : TrainConfig.parse({}));
-  return {
+  const common = {
     id: row.id,
-    runId: row.runId ?? 0,
     name: row.name ?? `Model ${row.id}`,
     createdAt: row.createdAt,
-    assigner: settings.assigner,
-    refine: settings.refine,
+    source: row.source,
+    origin: row.origin,
     AP: metrics.AP ?? null,
     AP50: metrics.AP50 ?? null,
   };
+  if (row.source === 'imported') return { ...common, runId: null, assigner: null, refine: null };
+  const config = TrainConfig.safeParse(row.config ? JSON.parse(row.config) : {});
+  const settings = runSettings(config.success ? config.data : TrainConfig.parse({}));
+  return { ...common, runId: row.runId ?? 0, assigner: settings.assigner, refine: settings.refine };
 }

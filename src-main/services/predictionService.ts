@@ -6,7 +6,9 @@ import type { Handlers } from '../shared/contract';
 import { AppError } from '../shared/errors';
 import type { Detection } from '../training/protocol';
 import type { ServiceContext } from './context';
-import { resolveModel, toModelInfo } from './modelFiles';
+import { requireModel, resolveModel, toModelInfo } from './modelFiles';
+import { exportModel } from './modelExport';
+import { importPredictions } from './predictionImport';
 import { savePredictionBatch } from './predictionStore';
 import type { TrainerHost } from './trainerHost';
 
@@ -18,14 +20,18 @@ export function predictionHandlers(
 ): Pick<
   Handlers,
   | 'models.list'
+  | 'models.export'
   | 'predict.run'
   | 'predictions.get'
   | 'predictions.latest'
   | 'predictions.resolve'
   | 'predictions.export'
+  | 'predictions.import'
 > {
   return {
     'models.list': () => ctx.project().store.training.models().map(toModelInfo),
+
+    'models.export': (input) => exportModel(ctx, ctx.project(), input),
 
     'predict.run': async ({ modelId, scope, imageIds }) => {
       const session = ctx.project();
@@ -124,7 +130,7 @@ export function predictionHandlers(
 
     'predictions.export': ({ modelId, path: file }) => {
       const session = ctx.project();
-      resolveModel(session, modelId);
+      requireModel(session, modelId);
       const rows = session.store.training.allPredictions(modelId);
       const results = rows.map((p) => ({
         image_id: p.imageId,
@@ -140,6 +146,8 @@ export function predictionHandlers(
       }
       return { path: target, detections: results.length };
     },
+
+    'predictions.import': (input) => importPredictions(ctx, ctx.project(), input),
   };
 }
 

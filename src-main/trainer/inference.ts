@@ -3,6 +3,7 @@
 // on a few images at a time, and the boxes come back in original image pixels, in the images' order.
 import type { ImageFrame } from '../detector/postprocess';
 import type { Resized } from '../imaging/letterbox';
+import { inputCanvas } from '../shared/networkInput';
 import type { Detection, SkippedImage } from '../training/protocol';
 import { packPixels } from './pipeline';
 import type { Replicas } from './replicas';
@@ -31,6 +32,24 @@ export interface DetectResult {
   detections: Detection[];
   /** Images that were looked at (the unreadable ones are not). */
   done: number[];
+}
+
+/**
+ * Consecutive images that share an input canvas, batched together. An image is never padded beyond its
+ * own canvas: GroupNorm's statistics cover the padding, so a larger batch-mate would change what the
+ * network finds in it. Detection is then a function of the image alone (as mmdet tests one image at a
+ * time), and an exported model's module finds the same boxes.
+ */
+function sameCanvasRuns<T extends { resized: Resized }>(loaded: readonly T[], size: number): T[][] {
+  const runs: T[][] = [];
+  let key = '';
+  for (const l of loaded) {
+    const k = inputCanvas(l.resized.height, l.resized.width, size).join('x');
+    if (k !== key || runs.length === 0) runs.push([]);
+    runs[runs.length - 1]!.push(l);
+    key = k;
+  }
+  return runs;
 }
 
 export async function detectAcross(
@@ -67,22 +86,23 @@ export async function detectAcross(
           options.onSkipped?.({ imageId: image.id, path: image.path, reason });
         }
       }
-      let dets: Detection[] = [];
-      if (loaded.length > 0) {
+      const dets: Detection[] = [];
+      for (const group of sameCanvasRuns(loaded, size)) {
         const pixels = packPixels(
-          loaded.map((l) => ({ resized: l.resized, flip: false })),
+          group.map((l) => ({ resized: l.resized, flip: false })),
           size,
         );
-        const frames: ImageFrame[] = loaded.map(({ resized: r }) => ({
+        const frames: ImageFrame[] = group.map(({ resized: r }) => ({
           height: r.height,
           width: r.width,
           scaleX: r.scaleX,
           scaleY: r.scaleY,
         }));
-        const imageIds = loaded.map((l) => l.image.id);
-        ({ detections: dets } = await replicas.call(rank, { op: 'detect', pixels, frames, imageIds }, [
+        const imageIds = group.map((l) => l.image.id);
+        const { detections } = await replicas.call(rank, { op: 'detect', pixels, frames, imageIds }, [
           pixels.data.buffer as ArrayBuffer,
-        ]));
+        ]);
+        dets.push(...detections);
       }
       results[index] = dets;
       doneIds[index] = loaded.map((l) => l.image.id);

@@ -3,7 +3,8 @@
 // image, kept in memory for the next epochs; mirroring and normalisation in JS when a batch is packed.
 // An image that cannot be decoded is skipped (reported once) and its place taken by the next one.
 import type { ImageTargets } from '../detector/boxes';
-import { placeNormalised, resizeLongSide, type Resized } from '../imaging/letterbox';
+import { resizeLongSide, type Resized } from '../imaging/letterbox';
+import { inputCanvas, placeNormalised } from '../shared/networkInput';
 import type { SnapshotImage } from '../training/protocol';
 import type { PixelBatch } from './replica';
 
@@ -55,20 +56,17 @@ export function sampleTarget(image: SnapshotImage, r: Resized, flip: boolean): I
   return { boxesXYXY: boxes, labels: Int32Array.from(image.labels) };
 }
 
-/** The network's inputs are multiples of this (its coarsest stride, SPEC §9.1 "pad to 32"). */
-export const PAD_DIVISOR = 32;
-
 /**
  * The input size of a batch: its largest image rounded up to a multiple of 32, zero padding bottom
  * and right (as mmdet pads a batch): portrait images are fed as 320 × 256 rather than 320 × 320.
  * A step split over workers uses the whole batch's size in every share, so the split changes nothing.
  */
 export function batchCanvas(samples: readonly Pick<Sample, 'resized'>[], size: number): [number, number] {
-  const fit = (v: number) => Math.min(size, Math.ceil(v / PAD_DIVISOR) * PAD_DIVISOR);
-  return [
-    fit(Math.max(1, ...samples.map((s) => s.resized.height))),
-    fit(Math.max(1, ...samples.map((s) => s.resized.width))),
-  ];
+  return inputCanvas(
+    Math.max(1, ...samples.map((s) => s.resized.height)),
+    Math.max(1, ...samples.map((s) => s.resized.width)),
+    size,
+  );
 }
 
 /** Samples as one normalised [B, H, W, 3] batch on a canvas of `canvas` (default: the batch's own). */

@@ -2,21 +2,12 @@
 // run with a time budget fixes its length once, when it starts (from the measured speed), and keeps
 // it through a resume, so an interrupted run follows the same curve as an uninterrupted one, and the
 // same seed and length give the same run.
+import { warmupLength } from '../shared/runSettings';
 import type { TrainConfig } from '../training/protocol';
 
-/**
- * Warmup never takes more than this share of a run: SPEC §9's 1,000 warmup iterations are under 10%
- * of a 12-epoch COCO schedule, and a short run on a small dataset must still reach its learning rate.
- */
-export const WARMUP_SHARE = 0.1;
+export { WARMUP_SHARE, warmupLength } from '../shared/runSettings';
 
 export type ScheduleConfig = Pick<TrainConfig, 'lr' | 'warmupSteps' | 'warmupRatio' | 'decayAt'>;
-
-/** Warmup steps of a run of `totalSteps`. */
-export function warmupLength(c: Pick<TrainConfig, 'warmupSteps'>, totalSteps: number): number {
-  if (c.warmupSteps === 0) return 0;
-  return Math.min(c.warmupSteps, Math.max(1, Math.round(totalSteps * WARMUP_SHARE)));
-}
 
 /**
  * Learning rate at `step` (0-based) of a run of `totalSteps`: mmdet's linear warmup from `warmupRatio`

@@ -14,6 +14,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtCli } from './support/bundle';
+import { readConfigs } from '../unit/formats/mmcvConfig';
 import { FIXTURES, snapshot } from './support/harness';
 
 // `dw-studio import` and `export` run as a user runs them: the built bin, a fresh process each time.
@@ -172,6 +173,81 @@ describe('dw-studio import / export', () => {
         `dw-studio: ${xml}: line 2: declares an XML entity (<!ENTITY …>); annotation files never ` +
         'need one, and DW Studio does not read them',
     });
+  });
+
+  it('exports a package for the official DW code: COCO splits, images, a config Python reads, a README', () => {
+    const project = path.join(tmp, 'cluster.dwproj');
+    expect(cli('import', project, '-f', 'coco', path.join(FIXTURES, 'cards', 'annotations.json')).code).toBe(
+      0,
+    );
+    const out = path.join(tmp, 'cards-mmdet');
+    const r = cli(
+      'export',
+      project,
+      '--format',
+      'mmdet-dw',
+      out,
+      '--gpus',
+      '4',
+      '--epochs',
+      '24',
+      '--no-refine',
+    );
+    const config = path.join(out, 'dw_r50_fpn_worefine_2x_cluster.py');
+    expect(r).toEqual({
+      code: 0,
+      stdout:
+        `Exported 8 images and 20 boxes of ${project} as a package for the official DW code (mmdetection) ` +
+        `to ${out} (12 files)\nConfig: ${config}\n` +
+        `How to train it on a GPU cluster and bring the results back: ${path.join(out, 'README.md')}`,
+      stderr: '',
+    });
+    const coco = (split: string) =>
+      JSON.parse(readFileSync(path.join(out, 'annotations', `${split}.json`), 'utf8')) as {
+        images: { file_name: string }[];
+        annotations: unknown[];
+        categories: { name: string }[];
+      };
+    expect([coco('train').images.length, coco('val').images.length]).toEqual([7, 1]);
+    expect(coco('val').categories.map((c) => c.name)).toEqual([
+      'nine',
+      'ten',
+      'jack',
+      'queen',
+      'king',
+      'ace',
+    ]);
+    expect(coco('train').annotations.length + coco('val').annotations.length).toBe(20);
+    for (const im of [...coco('train').images, ...coco('val').images])
+      expect(existsSync(path.join(out, 'images', im.file_name))).toBe(true);
+    expect(readdirSync(path.join(out, 'results'))).toEqual([]);
+    // The config as mmcv loads it: 7 images / 8 a step (4 GPUs × 2) = 1 iteration an epoch, 24 in all.
+    const read = readConfigs({ config, dirname: out }).config!;
+    expect(read['model.bbox_head.num_classes']).toEqual(['int', 6]);
+    expect(read['model.bbox_head.reg_refine']).toEqual(['bool', false]);
+    expect(read['data.train.ann_file']).toEqual(['str', `${out}/annotations/train.json`]);
+    expect(read['optimizer.lr']).toEqual(['float', 0.005]);
+    expect(read['lr_config.warmup_iters']).toEqual(['int', 2]);
+    expect(read['runner.max_epochs']).toEqual(['int', 24]);
+    expect(readFileSync(path.join(out, 'README.md'), 'utf8')).toContain(
+      'bash dist_train.sh $EXPORT/dw_r50_fpn_worefine_2x_cluster.py 4 --work-dir',
+    );
+  });
+
+  it('refuses mmdet-dw settings with another format, or out of range, in one line', () => {
+    const project = path.join(tmp, 'cluster.dwproj');
+    const refused = (args: string[], message: string) =>
+      expect(cli('export', project, ...args)).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `dw-studio: ${message}`,
+      });
+    refused(['-f', 'coco', path.join(tmp, 'x1'), '--gpus', '2'], '--gpus goes with --format mmdet-dw only');
+    refused(
+      ['-f', 'mmdet-dw', path.join(tmp, 'x2'), '--size', '100'],
+      '--size: Invalid number: must be a multiple of 32',
+    );
+    expect(existsSync(path.join(tmp, 'x1')) || existsSync(path.join(tmp, 'x2'))).toBe(false);
   });
 
   it('refuses an unknown format and a missing project, saying why', () => {

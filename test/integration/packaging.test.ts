@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
+import { MAIN_ENTRIES, PRELOAD_ENTRIES } from '../../scripts/entries.mjs';
 import { ROOT } from './support/bundle';
 
 // The package that ships: electron-builder packs the app (against a stand-in Electron, since the real one
@@ -29,13 +30,13 @@ describe('the packed app', () => {
       expect(failed).toEqual([]);
       expect(r.status).toBe(0);
       // The bundles come from the build's own entry list: whatever it builds is checked.
-      const entries = readFileSync(path.join(ROOT, 'scripts', 'entries.mjs'), 'utf8');
-      const names = [...entries.matchAll(/^\s+(\w+): 'src-main\//gm)].map((m) => `dist/main/${m[1]}.cjs`);
+      const names = Object.keys({ ...MAIN_ENTRIES, ...PRELOAD_ENTRIES }).map((n) => `dist/main/${n}.cjs`);
       expect(names).toEqual(expect.arrayContaining(['dist/main/app.cjs', 'dist/main/trainer.cjs']));
       expect(report.entries.sort()).toEqual(names.sort());
       const checked = report.checks.map((c) => c.name);
       for (const want of [
         'bundle dist/main/trainer.cjs in app.asar',
+        "exported models' module dist/deploy/detector.mjs in app.asar",
         'node_modules/better-sqlite3/build/Release/better_sqlite3.node unpacked beside the archive',
         'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm unpacked',
         'the sample project and its images beside the archive',

@@ -1,11 +1,10 @@
-import Database from 'better-sqlite3';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SUMMARY_KEYS } from '../../src-main/eval';
 import { copyFixture } from './support/harness';
-import { builtCliWithTrainer, readRuns, runCli, TINY } from './support/trainCli';
+import { builtCliWithTrainer, readRuns, queryProject, runCli, TINY } from './support/trainCli';
 
 // `dw-studio train`, `eval` and `predict` as a user runs them: the built bin, which forks the built
 // trainer, on a real project (the cards fixture: 7 train images, 1 val image, 6 classes).
@@ -14,14 +13,7 @@ let tmp = '';
 let project = '';
 const cli = (...args: string[]) => runCli(bin, path.join(tmp, 'home'), args);
 
-function query<T>(sql: string): T[] {
-  const db = new Database(project, { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare(sql).all() as T[];
-  } finally {
-    db.close();
-  }
-}
+const query = <T>(sql: string): T[] => queryProject<T>(project, sql);
 
 beforeAll(async () => {
   bin = await builtCliWithTrainer();

@@ -9,6 +9,7 @@ export const PickPurpose = z.enum([
   'add-folder',
   'import-coco',
   'import-folder',
+  'import-results',
   'export-dir',
 ]);
 export type PickPurpose = z.infer<typeof PickPurpose>;

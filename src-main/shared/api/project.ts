@@ -14,7 +14,7 @@ export type BoxSource = z.infer<typeof BoxSource>;
 const Id = z.number().int().positive();
 /** A path on the main side's machine: absolute (POSIX `/…`, Windows `C:\…` or `\\server\…`), never relative
  * to wherever the app or server happened to start. */
-const AbsPath = z
+export const AbsPath = z
   .string()
   .min(1)
   .max(4096)
@@ -132,6 +132,26 @@ export type AddImagesResult = z.infer<typeof AddImagesResult>;
 export const DatasetFormat = z.enum(['coco', 'voc', 'yolo']);
 export type DatasetFormat = z.infer<typeof DatasetFormat>;
 
+/** What a project exports as: the dataset formats, or a package for the official DW code (mmdetection). */
+export const ExportFormat = z.enum([...DatasetFormat.options, 'mmdet-dw']);
+export type ExportFormat = z.infer<typeof ExportFormat>;
+
+/**
+ * The run an `mmdet-dw` export sets up on a GPU cluster. The defaults are the official recipe
+ * (`configs/dw_r50_fpn_1x_coco.py`): refinement on, 1333 × 800, 12 epochs, 8 GPUs × 2 images.
+ */
+export const MmdetDwSettings = z
+  .object({
+    refine: z.boolean().default(true),
+    /** Long side of the images in pixels; null: the official scale, 1333 × 800 (long × short). */
+    size: z.number().int().min(64).max(4096).multipleOf(32).nullable().default(null),
+    epochs: z.number().int().min(1).max(1000).default(12),
+    gpus: z.number().int().min(1).max(1024).default(8),
+    imagesPerGpu: z.number().int().min(1).max(64).default(2),
+  })
+  .strict();
+export type MmdetDwSettings = z.infer<typeof MmdetDwSettings>;
+
 /**
  * What an import does to images the project already has: keep them as they are (the default), replace
  * their boxes (and split) with the imported ones, or merge: add each imported box unless one of the
@@ -208,7 +228,7 @@ export const ImportUndone = z.object({
 export type ImportUndone = z.infer<typeof ImportUndone>;
 
 export const ExportReport = z.object({
-  format: DatasetFormat,
+  format: ExportFormat,
   dir: z.string(),
   images: z.number().int(),
   boxes: z.number().int(),
@@ -216,6 +236,10 @@ export const ExportReport = z.object({
   /** Project images not exported (unlabeled ones unless `include: 'all'`, and those whose file is missing). */
   skipped: z.number().int(),
   warnings: z.array(z.string()),
+  /** The file to read first (mmdet-dw: the README with the commands), else null. */
+  guide: z.string().nullable(),
+  /** mmdet-dw: the config file, else null. */
+  config: z.string().nullable(),
 });
 export type ExportReport = z.infer<typeof ExportReport>;
 
@@ -368,13 +392,15 @@ export const projectMethods = {
   'dataset.export': method(
     z
       .object({
-        format: DatasetFormat,
+        format: ExportFormat,
         dir: AbsPath,
         /** 'labeled' leaves out unlabeled images without boxes, which other tools would read as negatives. */
         include: z.enum(['labeled', 'all']).default('labeled'),
+        /** The run an mmdet-dw export sets up (only with that format). */
+        mmdet: MmdetDwSettings.optional(),
       })
       .strict(),
     ExportReport,
-    'Export boxes, classes and splits as COCO, Pascal VOC or YOLO.',
+    'Export boxes, classes and splits as COCO, Pascal VOC or YOLO, or as a package for the official DW code.',
   ),
 };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { method } from './define';
-import { BoxXYWH } from './project';
+import { AbsPath, BoxXYWH } from './project';
 import { ComputeReport } from './system';
 
 export const Assigner = z.enum(['dw', 'fcos']);
@@ -142,15 +142,55 @@ export type RunInfo = z.infer<typeof RunInfo>;
 
 export const ModelInfo = z.object({
   id: z.number().int(),
-  runId: z.number().int(),
+  /** The run that trained it; null for an imported model. */
+  runId: z.number().int().nullable(),
   name: z.string(),
   createdAt: z.string(),
-  assigner: Assigner,
-  refine: z.boolean(),
+  /**
+   * 'trained': a network of this project, which can predict, be inspected and exported. 'imported':
+   * the detections of a COCO results file, reviewed and scored like a model's, with no network.
+   */
+  source: z.enum(['trained', 'imported']),
+  /** The results file an imported model was read from, else null. */
+  origin: z.string().nullable(),
+  /** How it was trained (null for an imported model). */
+  assigner: Assigner.nullable(),
+  refine: z.boolean().nullable(),
   AP: z.number().nullable(),
   AP50: z.number().nullable(),
 });
 export type ModelInfo = z.infer<typeof ModelInfo>;
+
+/** What reading a COCO results file into the project as a model did. */
+export const PredictionImportReport = z.object({
+  model: ModelInfo,
+  /** Detections stored as the model's predictions. */
+  detections: z.number().int(),
+  images: z.object({
+    /** Images the results cover: those of the ground-truth file, or the project's own. */
+    total: z.number().int(),
+    matched: z.number().int(),
+    unmatched: z.number().int(),
+    /** The first few that matched no image of the project (or more than one). */
+    unmatchedNames: z.array(z.string()),
+  }),
+  /** Detections left out, each with why (an image not in the project, a class it does not have…). */
+  skipped: z.array(z.object({ count: z.number().int(), reason: z.string() })),
+});
+export type PredictionImportReport = z.infer<typeof PredictionImportReport>;
+
+/** A trained model written out for use in other programs (`models.export`). */
+export const ModelExportReport = z.object({
+  modelId: z.number().int(),
+  name: z.string(),
+  dir: z.string(),
+  /** The files written, relative to `dir`. */
+  files: z.array(z.string()),
+  bytes: z.number().int(),
+  inputSize: z.number().int(),
+  classes: z.array(z.string()),
+});
+export type ModelExportReport = z.infer<typeof ModelExportReport>;
 
 /** What one click on "Train" would do, and why. */
 export const TrainPlan = z.object({
@@ -296,6 +336,28 @@ export const trainingMethods = {
     z.object({ modelId: Id, path: z.string().min(1) }).strict(),
     z.object({ path: z.string(), detections: z.number().int() }),
     'Write a model’s predictions as a COCO results file.',
+  ),
+  'predictions.import': method(
+    z
+      .object({
+        /** A COCO results file: [{image_id, category_id, bbox, score}, …]. */
+        path: AbsPath,
+        name: z.string().trim().min(1).max(100).optional(),
+        /**
+         * The COCO file whose image and category ids the results use (matched to the project by file
+         * name and class name); without it, the ids are the project's own, as `predictions.export` writes.
+         */
+        images: AbsPath.optional(),
+      })
+      .strict(),
+    PredictionImportReport,
+    "A COCO results file of any detector becomes a model of the project, with its detections as the model's predictions.",
+  ),
+  'models.export': method(
+    z.object({ modelId: Id, dir: AbsPath }).strict(),
+    ModelExportReport,
+    'Write a trained model as TensorFlow.js weights (model.json and shards), its pre- and post-processing ' +
+      'settings, and a JavaScript module that finds boxes with it in Node or a browser.',
   ),
   'review.evaluate': method(
     z.object({ modelId: Id, split: z.enum(['val', 'train', 'all']).default('val') }).strict(),

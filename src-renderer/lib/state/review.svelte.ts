@@ -52,6 +52,18 @@ export class ReviewState {
     );
   }
 
+  /** The chosen model (an imported one has detections but no network to predict with). */
+  get model(): ModelInfo | undefined {
+    return this.models.find((m) => m.id === this.modelId);
+  }
+
+  /** Shows another model's review from its first image. */
+  async show(modelId: number): Promise<void> {
+    this.modelId = modelId;
+    this.imageId = null;
+    await this.refresh();
+  }
+
   rowAt(index: number): ReviewRow | undefined {
     return itemAt(this.pages, REVIEW_PAGE_SIZE, index);
   }

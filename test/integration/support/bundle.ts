@@ -1,7 +1,7 @@
 import { build } from 'esbuild';
 import { mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { NODE_BUILD, MAIN_ENTRIES } from '../../../scripts/entries.mjs';
+import { DEPLOY_BUILD, DEPLOY_ENTRIES, NODE_BUILD, MAIN_ENTRIES } from '../../../scripts/entries.mjs';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 export const BIN = path.join(ROOT, 'bin', 'dw-studio.cjs');
@@ -22,7 +22,21 @@ export async function bundleForNode(entry: string, name: string): Promise<string
  * reader sees half a file.
  */
 export async function builtBundle(name: keyof typeof MAIN_ENTRIES): Promise<string> {
-  const bundle = path.join(ROOT, 'dist', 'main', `${name}.cjs`);
+  return fresh(path.join(ROOT, 'dist', 'main', `${name}.cjs`), (outfile) =>
+    build({ absWorkingDir: ROOT, ...NODE_BUILD, entryPoints: [MAIN_ENTRIES[name]], outfile }),
+  );
+}
+
+/** dist/deploy/detector.mjs, the module an exported model ships with, rebuilt the same way when stale. */
+export async function builtDeployModule(): Promise<string> {
+  const { outExtension: _, ...options } = DEPLOY_BUILD;
+  return fresh(path.join(ROOT, 'dist', 'deploy', 'detector.mjs'), (outfile) =>
+    build({ absWorkingDir: ROOT, ...options, entryPoints: [DEPLOY_ENTRIES.detector], outfile }),
+  );
+}
+
+/** `bundle`, built into place (through a rename, so no reader sees half a file) when older than src-main. */
+async function fresh(bundle: string, make: (outfile: string) => Promise<unknown>): Promise<string> {
   const stale = (() => {
     try {
       return statSync(bundle).mtimeMs < newest(path.join(ROOT, 'src-main'));
@@ -33,7 +47,7 @@ export async function builtBundle(name: keyof typeof MAIN_ENTRIES): Promise<stri
   if (stale) {
     const tmp = `${bundle}.${process.pid}.tmp`;
     mkdirSync(path.dirname(bundle), { recursive: true });
-    await build({ absWorkingDir: ROOT, ...NODE_BUILD, entryPoints: [MAIN_ENTRIES[name]], outfile: tmp });
+    await make(tmp);
     renameSync(tmp, bundle);
   }
   return bundle;

@@ -111,6 +111,16 @@ export async function waitForExit(pid: number, timeoutMs = 10_000): Promise<bool
   return true;
 }
 
+/** Rows of a project file, read as another process may be writing it (WAL readers do not block). */
+export function queryProject<T>(project: string, sql: string): T[] {
+  const db = new Database(project, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare(sql).all() as T[];
+  } finally {
+    db.close();
+  }
+}
+
 export interface RunRecord {
   id: number;
   status: string;

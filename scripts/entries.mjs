@@ -2,9 +2,6 @@
 // that rebuild a stale bundle and the packed-app check (scripts/packCheck.mjs) all read, so a new
 // entry is built and checked alike.
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The Node side. Dependencies stay in node_modules (native addons cannot be bundled). */
 export const MAIN_ENTRIES = {
@@ -50,6 +47,9 @@ export const DEPLOY_ENTRIES = {
 const coreOnly = {
   name: 'tfjs-core-only',
   setup(build) {
+    // Every build of it names the project root as its working directory (this file is also bundled
+    // into CommonJS by the benchmarks, where import.meta is empty).
+    const root = build.initialOptions.absWorkingDir ?? process.cwd();
     const detectorTf = path.join(root, 'src-main', 'detector', 'tf');
     build.onResolve({ filter: /(^|\/)tf$/ }, (args) =>
       path.resolve(args.resolveDir, args.path) === detectorTf

@@ -227,7 +227,16 @@ async function workersTable(report: ComputeReport): Promise<void> {
   console.log(
     `\n## Data-parallel training step (small, DW + refine, synthetic 5 boxes/image, ${CLASSES} classes; ${cores} physical cores)\n`,
   );
-  const header = ['px', 'batch', 'workers', 'step ms (median of 5)', 'images/s', 'speed-up', 'load'];
+  const header = [
+    'px',
+    'batch',
+    'workers',
+    'step ms (median of 5)',
+    'images/s',
+    'speed-up',
+    'gradients / exchange / update ms (worker 0)',
+    'load',
+  ];
   console.log(`| ${header.join(' | ')} |`);
   console.log(`|${header.map(() => '---').join('|')}|`);
   for (const [S, B] of QUICK
@@ -245,12 +254,13 @@ async function workersTable(report: ComputeReport): Promise<void> {
         await replicas.load(cfg, { kind: 'fresh' }, {});
         const targets = syntheticTargets(B!, S!, 7);
         const images = Float32Array.from({ length: B! * S! * S! * 3 }, (_, i) => Math.sin(i * 0.37));
+        const timings: { gradientsMs: number; exchangeMs: number; updateMs: number }[] = [];
         const step = async () => {
           const shares = splitSamples(
             targets.map((t, b) => ({ t, b })),
             n,
           );
-          await Promise.all(
+          const replies = await Promise.all(
             shares.map((share, rank) => {
               const per = S! * S! * 3;
               const data = new Float32Array(share.length * per);
@@ -265,11 +275,15 @@ async function workersTable(report: ComputeReport): Promise<void> {
               });
             }),
           );
+          timings.push(replies[0]!.timing);
         };
         const ms = await timed(step, 5);
         if (n === 1) base = ms;
+        const parts = (['gradientsMs', 'exchangeMs', 'updateMs'] as const)
+          .map((k) => median(timings.slice(1).map((t) => t[k])).toFixed(0))
+          .join(' / ');
         console.log(
-          `| ${S} | ${B} | ${n} | ${ms.toFixed(0)} | ${((B! * 1000) / ms).toFixed(2)} | ${(base / ms).toFixed(2)}× | ${load()} |`,
+          `| ${S} | ${B} | ${n} | ${ms.toFixed(0)} | ${((B! * 1000) / ms).toFixed(2)} | ${(base / ms).toFixed(2)}× | ${parts} | ${load()} |`,
         );
       } finally {
         await replicas.dispose();

@@ -17,11 +17,22 @@ export const zones = [
   { name: 'store', folder: 'src-main/store', allow: ['shared'], packages: [...NODE, 'better-sqlite3'] },
   { name: 'imaging', folder: 'src-main/imaging', allow: ['shared'], packages: [...NODE, 'sharp'] },
   { name: 'compute', folder: 'src-main/compute', allow: ['shared'], packages: [...NODE, ...TFJS] },
+  // The main side of training (protocol, job host, run folders): no TensorFlow.js, no detector.
+  { name: 'training', folder: 'src-main/training', allow: ['shared'], packages: [...NODE, 'zod'] },
+  // What runs in the trainer process: the loop, the compute workers, the pipeline, the jobs.
   {
-    name: 'training',
-    folder: 'src-main/training',
-    allow: ['shared', 'detector', 'eval', 'imaging', 'compute'],
-    packages: [...NODE, ...TFJS, 'zod'],
+    name: 'trainer',
+    folder: 'src-main/trainer',
+    allow: ['shared', 'detector', 'eval', 'imaging', 'compute', 'training'],
+    packages: [...NODE, ...TFJS, 'ws'],
+  },
+  // The module an exported model ships with: the detector's forward pass and post-processing on
+  // TensorFlow.js core alone (no Node, no other package), so it runs in Node and in browsers.
+  {
+    name: 'deploy',
+    folder: 'src-main/deploy',
+    allow: ['shared', 'detector'],
+    packages: ['@tensorflow/tfjs-core'],
   },
   {
     name: 'services',

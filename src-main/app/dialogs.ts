@@ -35,6 +35,11 @@ export async function pickPath(win: BrowserWindow | null, purpose: PickPurpose):
         filters: [{ name: 'COCO json', extensions: ['json'] }],
       },
       'import-folder': { title: 'Import a Pascal VOC or YOLO dataset folder', properties: ['openDirectory'] },
+      'import-results': {
+        title: 'Import COCO detection results',
+        properties: ['openFile'],
+        filters: [{ name: 'COCO results json', extensions: ['json'] }],
+      },
       'export-dir': { title: 'Export to folder', properties: ['openDirectory', 'createDirectory'] },
     } satisfies Record<Exclude<PickPurpose, 'new-project'>, OpenDialogOptions>
   )[purpose];

@@ -40,8 +40,13 @@ export function handleProtocols(ses: Session, services: Services, rendererDir: s
     const url = new URL(request.url);
     const id = /^\/(\d+)$/.exec(url.pathname)?.[1];
     const kind = url.host === 'image' || url.host === 'thumb' ? url.host : null;
-    const file = kind && id ? await services.resolveImage(kind, Number(id)) : null;
-    if (!file) return new Response('Not found', { status: 404 });
-    return net.fetch(pathToFileURL(file).toString());
+    const served = kind && id ? await services.resolveImage(kind, Number(id)) : null;
+    if (!served) return new Response('Not found', { status: 404 });
+    const response = await net.fetch(pathToFileURL(served.path).toString());
+    // The type is the one the app checked the file to be, and the browser may not second-guess it.
+    const headers = new Headers(response.headers);
+    headers.set('Content-Type', served.contentType);
+    headers.set('X-Content-Type-Options', 'nosniff');
+    return new Response(response.body, { status: response.status, headers });
   });
 }

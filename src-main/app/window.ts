@@ -1,7 +1,7 @@
-import { BrowserWindow, shell, type IpcMainInvokeEvent, type WebContents } from 'electron';
-import { APP_SCHEME } from '../shared/bridge';
+import { BrowserWindow, type IpcMainInvokeEvent } from 'electron';
+import { lockDown, RENDERER_ORIGIN } from './guards';
 
-export const RENDERER_ORIGIN = `${APP_SCHEME}://renderer`;
+export { RENDERER_ORIGIN };
 
 export function createMainWindow(preloadPath: string): BrowserWindow {
   const win = new BrowserWindow({
@@ -37,17 +37,4 @@ export function trustedSender(window: () => BrowserWindow | null): (event: IpcMa
       (event.senderFrame?.url.startsWith(`${RENDERER_ORIGIN}/`) ?? false)
     );
   };
-}
-
-/** No navigation away from the app, no new windows; http(s) links open in the user's browser. */
-function lockDown(wc: WebContents): void {
-  wc.on('will-navigate', (event, url) => {
-    if (!url.startsWith(`${RENDERER_ORIGIN}/`)) event.preventDefault();
-  });
-  wc.on('will-redirect', (event) => event.preventDefault());
-  wc.setWindowOpenHandler(({ url }) => {
-    if (/^https?:\/\//.test(url)) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  wc.on('will-attach-webview', (event) => event.preventDefault());
 }

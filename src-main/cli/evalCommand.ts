@@ -1,6 +1,7 @@
 // `dw-studio eval <project>`: a model's COCO box metrics on a split of the project. It predicts the
 // split's images with the model (stored as suggestions, as Review does), then scores them against
-// the labels: pycocotools' 12 numbers and per-class AP.
+// the labels: pycocotools' 12 numbers and per-class AP. An imported model is scored on the detections
+// it was imported with.
 import { Option, type Command } from 'commander';
 import { SUMMARY_KEYS, type CocoSummary, type SummaryKey } from '../eval';
 import type { ModelEvaluation } from '../shared/api/training';
@@ -45,7 +46,9 @@ async function evalCommand(project: string, opts: EvalCommandOptions): Promise<v
   try {
     const { info } = await openProject(session, project, false);
     const model = await chooseModel(session, opts.model);
-    await session.call('predict.run', { modelId: model.id, scope: opts.split === 'val' ? 'val' : 'all' });
+    // An imported model has no network: its detections are those of its results file.
+    if (model.source === 'trained')
+      await session.call('predict.run', { modelId: model.id, scope: opts.split === 'val' ? 'val' : 'all' });
     const ev = await session.call('review.evaluate', { modelId: model.id, split: opts.split });
     if (ev.images === 0) {
       throw new Error(

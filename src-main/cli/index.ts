@@ -1,9 +1,12 @@
 // The `dw-studio` command line.
 import { Command, InvalidArgumentError } from 'commander';
 import { registerCocoEval } from './cocoEval';
+import { registerDoctor } from './doctorCommand';
 import { registerEval } from './evalCommand';
 import { registerExport } from './exportCommand';
+import { registerExportModel } from './exportModelCommand';
 import { registerImport } from './importCommand';
+import { registerImportPredictions } from './importPredictionsCommand';
 import { packageVersion } from './paths';
 import { registerPredict } from './predictCommand';
 import { serveCommand } from './serve';
@@ -35,6 +38,9 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerEval(program);
   registerPredict(program);
+  registerDoctor(program);
+  registerImportPredictions(program);
+  registerExportModel(program);
 
   return program;
 }

@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { forkTrainer } from '../training/forkTrainer';
+import type { SpawnTrainer } from '../training/jobHost';
 
 /** The installed package's root: found by walking up from this module (works from src and from dist). */
 export function packageRoot(): string {
@@ -40,6 +42,16 @@ export function trainerEntry(): string {
   return path.join(packageRoot(), 'dist', 'main', 'trainer.cjs');
 }
 
+/** The trainer process as the command line starts it: its cache (GPU checks) in the user's data. */
+export function cliTrainer(): SpawnTrainer {
+  return forkTrainer(trainerEntry(), { DW_STUDIO_CACHE_DIR: path.join(userDataDir(), 'cache') });
+}
+
 export function resourcesDir(): string {
   return path.join(packageRoot(), 'resources');
+}
+
+/** The built module an exported model ships with (dist/deploy/detector.mjs). */
+export function deployModuleFile(): string {
+  return path.join(packageRoot(), 'dist', 'deploy', 'detector.mjs');
 }

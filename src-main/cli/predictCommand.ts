@@ -50,7 +50,7 @@ async function predictCommand(project: string, opts: PredictCommandOptions, cmd:
   const stopOnSignal = exitOnSignal('Stopped; the images finished so far keep their predictions.');
   try {
     await openProject(session, project, false);
-    const model = await chooseModel(session, opts.model);
+    const model = await chooseModel(session, opts.model, 'trained');
     const r = await session.call('predict.run', {
       modelId: model.id,
       ...(opts.ids ? { scope: 'selected', imageIds: opts.ids } : { scope: opts.images }),
@@ -77,13 +77,20 @@ async function predictCommand(project: string, opts: PredictCommandOptions, cmd:
   }
 }
 
-/** The model the user named, or the newest one; a project without models is an error that says what to do. */
-export async function chooseModel(session: CliSession, id: number | undefined): Promise<ModelInfo> {
+/**
+ * The model the user named, or the newest one (of those with a network, when `source` is 'trained');
+ * a project without models is an error that says what to do.
+ */
+export async function chooseModel(
+  session: CliSession,
+  id: number | undefined,
+  source: 'trained' | 'any' = 'any',
+): Promise<ModelInfo> {
   const models = await session.call('models.list', {});
   if (id === undefined) {
-    if (models.length === 0)
-      throw new Error('The project has no trained model yet: run dw-studio train first');
-    return models[0]!;
+    const newest = models.find((m) => source === 'any' || m.source === source);
+    if (!newest) throw new Error('The project has no trained model yet: run dw-studio train first');
+    return newest;
   }
   const model = models.find((m) => m.id === id);
   if (!model) {

@@ -5,9 +5,8 @@ import { projectFilePath } from '../services/projectPaths';
 import type { ProjectInfo } from '../shared/api/project';
 import type { EventPayload, MethodInput, MethodName, MethodOutput } from '../shared/contract';
 import { AppError } from '../shared/errors';
-import { forkTrainer } from '../training/forkTrainer';
 import { createDispatch } from '../transport/dispatch';
-import { packageVersion, trainerEntry, userDataDir } from './paths';
+import { cliTrainer, deployModuleFile, packageVersion, userDataDir } from './paths';
 
 /** The services for one command, with calls validated exactly as the app's own. */
 export interface CliSession {
@@ -22,7 +21,8 @@ export function startSession(opts: { trainer?: boolean } = {}): CliSession {
     appVersion: packageVersion(),
     mode: 'serve',
     userDataDir: userDataDir(),
-    ...(opts.trainer ? { spawnTrainer: forkTrainer(trainerEntry()) } : {}),
+    deployModule: deployModuleFile(),
+    ...(opts.trainer ? { spawnTrainer: cliTrainer() } : {}),
   });
   const dispatch = createDispatch(services.handlers);
   const stopBar = showProgress(services);

@@ -2,15 +2,32 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createServices } from '../services';
 import { startServer } from '../transport/server';
-import { forkTrainer } from '../training/forkTrainer';
-import { packageVersion, rendererDir, resourcesDir, trainerEntry, userDataDir } from './paths';
+import {
+  cliTrainer,
+  deployModuleFile,
+  packageVersion,
+  rendererDir,
+  resourcesDir,
+  userDataDir,
+} from './paths';
 
 export interface ServeCommandOptions {
   host: string;
   port: number;
 }
 
+/**
+ * A promise that failed with nobody waiting on it would end the process (Node's default), and with it
+ * every open page of the app: it is logged instead, and the server goes on.
+ */
+export function logUnhandledRejections(): void {
+  process.on('unhandledRejection', (reason) => {
+    console.error('serve: an operation failed and nothing was waiting for it; still serving.', reason);
+  });
+}
+
 export async function serveCommand(opts: ServeCommandOptions): Promise<void> {
+  logUnhandledRejections();
   const dir = rendererDir();
   if (!existsSync(path.join(dir, 'index.html'))) {
     throw new Error(`The app is not built (${dir} is missing). Run: npm run build`);
@@ -19,8 +36,9 @@ export async function serveCommand(opts: ServeCommandOptions): Promise<void> {
     appVersion: packageVersion(),
     mode: 'serve',
     userDataDir: userDataDir(),
-    spawnTrainer: forkTrainer(trainerEntry()),
+    spawnTrainer: cliTrainer(),
     resourcesDir: resourcesDir(),
+    deployModule: deployModuleFile(),
   });
   const server = await startServer({ services, rendererDir: dir, host: opts.host, port: opts.port });
   console.log(`DW Studio ${packageVersion()} is serving at:\n\n  ${server.url}\n`);

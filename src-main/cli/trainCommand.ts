@@ -1,6 +1,5 @@
 // `dw-studio train <project>`: the run the Train button starts (the same plan, services and trainer
 // process), with its progress on the terminal. Ctrl-C stops it after a checkpoint; --resume goes on.
-import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { dataDirFor } from '../services/projectPaths';
 import type { EventPayload } from '../shared/contract';
@@ -12,8 +11,9 @@ import {
   type TrainConfigInput,
   type TrainPlan,
 } from '../shared/api/training';
-import { listCheckpoints } from '../training/checkpointFiles';
+import { runSettings } from '../shared/runSettings';
 import { isOutOfMemory } from '../training/outOfMemory';
+import { latestCheckpointStep, runDirOf } from '../training/runFiles';
 import { openProject, plural, startSession, type CliSession } from './projectSession';
 import { formatDuration, TrainProgress } from './trainProgress';
 
@@ -29,6 +29,8 @@ export interface TrainCommandOptions {
   checkpointEvery?: number;
   lr?: number;
   warmup?: number;
+  workers?: number;
+  seed?: number;
   /** true: the latest stopped run; a number: that run. */
   resume?: true | number;
 }
@@ -46,10 +48,12 @@ const FLAGS: Record<keyof TrainCommandOptions & string, [keyof TrainConfigInput 
   checkpointEvery: ['checkpointEvery', '--checkpoint-every'],
   lr: ['lr', '--lr'],
   warmup: ['warmupSteps', '--warmup'],
+  workers: ['workers', '--workers'],
+  seed: ['seed', '--seed'],
   resume: [null, '--resume'],
 };
 
-function positiveInteger(value: string): number {
+export function positiveInteger(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
   return n;
@@ -95,6 +99,16 @@ export function registerTrain(program: Command): void {
     .option('--lr <rate>', 'base learning rate (default 0.01)', positiveNumber)
     .option('--warmup <steps>', 'steps of linear learning-rate warmup', nonNegativeInteger)
     .option(
+      '--workers <n>',
+      'compute workers on the CPU, one thread each (default: one per physical core)',
+      positiveInteger,
+    )
+    .option(
+      '--seed <n>',
+      'random seed of the initialisation, order and flips (default 0)',
+      nonNegativeInteger,
+    )
+    .option(
       '--resume [runId]',
       'continue the latest stopped (cancelled or failed) run, or the given one, from its last checkpoint',
       positiveInteger,
@@ -119,10 +133,12 @@ export async function trainCommand(project: string, opts: TrainCommandOptions): 
     let run: RunInfo;
     if (opts.resume !== undefined) {
       run = await resumeRun(session, info.path, opts.resume);
+      progress.device = run.device;
     } else {
       const plan = await session.call('train.plan', { overrides });
       printPlan(info.path, plan, overrides);
       if (plan.blocker) throw new Error(plan.blocker);
+      progress.device = plan.compute.device;
       if (stop.requested) {
         console.log('Stopped before training started.');
         process.exitCode = stop.exitCode;
@@ -206,22 +222,35 @@ function waitForEnd(session: CliSession, progress: TrainProgress) {
   let budget = { steps: null as number | null, seconds: null as number | null };
   let settle: (e: EventPayload<'train.state'>) => void = () => {};
   const done = new Promise<EventPayload<'train.state'>>((resolve) => (settle = resolve));
-  const unsubscribe = session.services.events.subscribe((name, payload) => {
-    if (runId === null || (payload as { runId?: number }).runId !== runId) return;
+  // Events that come before the run's id is known (the trainer starts at once) wait for it.
+  let early: Array<[string, unknown]> | null = [];
+  const handle = (name: string, payload: unknown) => {
+    if ((payload as { runId?: number }).runId !== runId) return;
     if (name === 'train.step') {
       progress.update((payload as EventPayload<'train.step'>).metrics, budget);
     } else if (name === 'train.eval') {
       const s = (payload as EventPayload<'train.eval'>).summary;
+      const on = s.images === undefined ? '' : ` (${plural(s.images, 'validation image')})`;
       progress.log(
-        `Validation at step ${s.step}: AP ${s.AP.toFixed(3)} · AP50 ${s.AP50.toFixed(3)} · AP75 ${s.AP75.toFixed(3)}`,
+        `Validation at step ${s.step}${on}: AP ${s.AP.toFixed(3)} · AP50 ${s.AP50.toFixed(3)} · AP75 ${s.AP75.toFixed(3)}`,
       );
+    } else if (name === 'train.skipped') {
+      const e = payload as EventPayload<'train.skipped'>;
+      progress.log(`Skipped ${e.file}: it cannot be decoded (${e.reason}); training goes on without it.`);
     } else if (name === 'train.state') {
       const e = payload as EventPayload<'train.state'>;
       if (isFinal(e.state)) settle(e);
     }
+  };
+  const unsubscribe = session.services.events.subscribe((name, payload) => {
+    if (early) early.push([name, payload]);
+    else handle(name, payload);
   });
   return async (id: number) => {
     runId = id;
+    const waiting = early ?? [];
+    early = null;
+    for (const [name, payload] of waiting) handle(name, payload);
     const run = (await session.call('runs.list', {})).find((r) => r.id === id);
     if (run) {
       budget = {
@@ -305,12 +334,7 @@ export function describeConfig(
     const flag = Object.values(FLAGS).find(([k]) => k === key)?.[1];
     return overrides[key] !== undefined && flag ? `${text} (${flag})` : text;
   };
-  const assigner =
-    c.assigner === 'fcos'
-      ? 'FCOS assignment'
-      : c.refine
-        ? 'DW with box refinement'
-        : 'DW without box refinement';
+  const assigner = runSettings(c).label;
   const budget =
     c.maxSteps !== null
       ? from('maxSteps', plural(c.maxSteps, 'step'))
@@ -324,7 +348,7 @@ export function describeConfig(
     valImages === 0
       ? 'no validation images'
       : c.evalEvery === null
-        ? 'validation at the end'
+        ? 'validation at a few points and at the end'
         : `validation every ${c.evalEvery} steps and at the end`;
   return [
     from(c.assigner === 'fcos' ? 'assigner' : 'refine', assigner),
@@ -336,7 +360,11 @@ export function describeConfig(
     from('warmupSteps', `warmup ${c.warmupSteps} steps`),
     from('checkpointEvery', `checkpoint every ${c.checkpointEvery} steps`),
     validation,
-  ].join(' · ');
+    from('seed', `seed ${c.seed}`),
+    c.workers === null ? null : from('workers', plural(c.workers, 'worker')),
+  ]
+    .filter(Boolean)
+    .join(' · ');
 }
 
 function printResult(run: RunInfo): void {
@@ -346,7 +374,9 @@ function printResult(run: RunInfo): void {
   );
   const ap =
     run.AP === null || run.AP50 === null
-      ? 'AP not measured (no validation images)'
+      ? run.valImages > 0
+        ? `AP not measured: none of the ${plural(run.valImages, 'validation image')} could be decoded`
+        : 'AP not measured (no validation images)'
       : `AP ${run.AP.toFixed(3)} · AP50 ${run.AP50.toFixed(3)} on ${plural(run.valImages, 'validation image')}`;
   console.log(`${ap} · model ${run.modelId ?? '—'}`);
 }
@@ -370,8 +400,7 @@ export function failureLine(projectFile: string, runId: number, reason: string |
 
 /** The step of the run's latest complete checkpoint, or null when it has none. */
 function lastCheckpointStep(projectFile: string, runId: number): number | null {
-  const latest = listCheckpoints(path.join(dataDirFor(projectFile), 'runs', String(runId))).pop();
-  return latest ? Number(/step-(\d+)$/.exec(latest)![1]) : null;
+  return latestCheckpointStep(runDirOf(dataDirFor(projectFile), runId));
 }
 
 /** A path as a shell would need it in the printed resume command. */

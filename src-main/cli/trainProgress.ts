@@ -21,6 +21,9 @@ export class TrainProgress {
   #written = '';
   #writtenAt = 0;
 
+  /** What the run trains on ("CPU, 2 threads (WebAssembly SIMD)"), shown beside its speed. */
+  device: string | null = null;
+
   constructor(private readonly label: string) {}
 
   update(m: StepMetrics, budget: TrainBudget): void {
@@ -33,17 +36,17 @@ export class TrainProgress {
         ? `step ${m.step}/${total}`
         : `${formatDuration(m.elapsedSec)}/${formatDuration(total)} (step ${m.step})`,
       etaText: m.etaSec === null ? '…' : formatDuration(m.etaSec),
-      speed: m.imagesPerSec.toFixed(1),
-      losses: formatLosses(m.losses),
+      speed: `${m.imagesPerSec.toFixed(1)} img/s${this.device ? ` on ${this.device}` : ''}`,
+      losses: formatLosses(m.losses) + (m.gpuMemoryMb === undefined ? '' : ` | GPU ${m.gpuMemoryMb} MB`),
     };
     if (!this.#stream.isTTY) {
-      this.#line = `${payload.label} ${payload.progress} | ETA ${payload.etaText} | ${payload.speed} img/s | ${payload.losses}`;
+      this.#line = `${payload.label} ${payload.progress} | ETA ${payload.etaText} | ${payload.speed} | ${payload.losses}`;
       if (this.#writtenAt === 0 || Date.now() - this.#writtenAt >= LOG_EVERY_MS) this.#flush();
     } else if (!this.#bar) {
       this.#bar = new cliProgress.SingleBar(
         {
           stream: this.#stream,
-          format: '{label} [{bar}] {progress} | ETA {etaText} | {speed} img/s | {losses}',
+          format: '{label} [{bar}] {progress} | ETA {etaText} | {speed} | {losses}',
           barsize: 24,
           hideCursor: true,
           // Losses change every step: redraw 4 times a second, also after a line was logged above.

@@ -3,9 +3,10 @@
 // the next backend down the order is used and the report says why.
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendName, ComputeReport } from '../shared/api/system';
+import { cpuDevice, usesWorkers, type BackendName, type ComputeReport } from '../shared/api/system';
 import type { ComputeChoice } from './backendChain';
 import { defaultResolveBase } from './childProbe';
+import { physicalCores } from './cores';
 import { chooseCompute, type ProbeOptions } from './probeCompute';
 import { registerTrainingKernels } from './trainingKernels';
 
@@ -38,9 +39,10 @@ export async function activateCompute(choice: ComputeChoice): Promise<ComputeRep
       await useBackend(name, name === report.backend ? choice.modulePath : null);
       if (name === report.backend) return { ...report, skipped };
       const simd = name === 'wasm' && (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
-      const device =
-        name === 'wasm' ? `CPU, 1 thread (WebAssembly${simd ? ' SIMD' : ''})` : 'CPU, 1 thread (JavaScript)';
-      return { ...report, backend: name, device, usesGpu: false, skipped };
+      // Down from a TensorFlow backend, the run is split over a worker per core again.
+      const threads = usesWorkers(report.backend) ? report.threads : physicalCores();
+      const device = cpuDevice(threads, name as 'wasm' | 'cpu', simd);
+      return { ...report, backend: name, device, usesGpu: false, threads, skipped };
     } catch (err) {
       skipped.push({
         backend: name,

@@ -1,6 +1,6 @@
 // The backend order of DESIGN.md (tfjs-node-gpu → tfjs-node → wasm with our kernels → pure JS) as
 // one decision over injected probes, so that every branch can be exercised without the packages.
-import type { ComputeReport } from '../shared/api/system';
+import { cpuDevice, type ComputeReport } from '../shared/api/system';
 import type { ChildProbeResult } from './childProbe';
 import { parseTfLog } from './cudaLibraries';
 import { adviseNoGpu, type Advice, type GpuEvidence } from './gpuAdvice';
@@ -23,6 +23,8 @@ export interface ChainProbes {
   gpuEvidence(stderr: string): Promise<GpuEvidence>;
   platform: NodeJS.Platform;
   cpuCount: number;
+  /** Physical cores: the default number of compute workers. */
+  physicalCores: number;
 }
 
 type Skip = ComputeReport['skipped'][number];
@@ -91,7 +93,7 @@ export async function runBackendChain(probes: ChainProbes): Promise<ComputeChoic
     const device = facts
       ? `${facts.name} (CUDA${facts.computeCapability ? `, compute capability ${facts.computeCapability}` : ''})`
       : 'NVIDIA GPU (CUDA)';
-    return done({ backend: 'tensorflow-gpu', device, usesGpu: true }, gpuLoaded.modulePath);
+    return done({ backend: 'tensorflow-gpu', device, usesGpu: true, threads: 1 }, gpuLoaded.modulePath);
   }
   if (!gpu.installed)
     skipped.push({ backend: 'tensorflow-gpu', reason: NOT_INSTALLED, fix: installFix(GPU_PACKAGE) });
@@ -101,10 +103,16 @@ export async function runBackendChain(probes: ChainProbes): Promise<ComputeChoic
   // 2. tfjs-node; the GPU build running on the CPU serves just as well when it is the one installed.
   const cpu = await probes.native(CPU_PACKAGE);
   const cpuLoaded = loaded(cpu);
-  if (cpuLoaded) return done({ backend: 'tensorflow', device: tfCpu, usesGpu: false }, cpuLoaded.modulePath);
+  if (cpuLoaded)
+    return done({ backend: 'tensorflow', device: tfCpu, usesGpu: false, threads: 1 }, cpuLoaded.modulePath);
   if (gpuLoaded) {
     return done(
-      { backend: 'tensorflow', device: `${tfCpu.slice(0, -1)}, via ${GPU_PACKAGE})`, usesGpu: false },
+      {
+        backend: 'tensorflow',
+        device: `${tfCpu.slice(0, -1)}, via ${GPU_PACKAGE})`,
+        usesGpu: false,
+        threads: 1,
+      },
       gpuLoaded.modulePath,
     );
   }
@@ -115,8 +123,8 @@ export async function runBackendChain(probes: ChainProbes): Promise<ComputeChoic
   // 3. WebAssembly with our training kernels
   const wasm = await probes.wasm();
   if (wasm.outcome === 'reported' && wasm.report?.ok) {
-    const device = `CPU, 1 thread (WebAssembly${wasm.report.simd ? ' SIMD' : ''})`;
-    return done({ backend: 'wasm', device, usesGpu: false });
+    const device = cpuDevice(probes.physicalCores, 'wasm', wasm.report.simd === true);
+    return done({ backend: 'wasm', device, usesGpu: false, threads: probes.physicalCores });
   }
   const why =
     wasm.report?.error ??
@@ -128,5 +136,10 @@ export async function runBackendChain(probes: ChainProbes): Promise<ComputeChoic
   });
 
   // 4. Pure JavaScript: always present.
-  return done({ backend: 'cpu', device: 'CPU, 1 thread (JavaScript)', usesGpu: false });
+  return done({
+    backend: 'cpu',
+    device: cpuDevice(probes.physicalCores, 'cpu', false),
+    usesGpu: false,
+    threads: probes.physicalCores,
+  });
 }

@@ -1,6 +1,8 @@
 // Loads a TensorFlow.js backend in a short-lived child process and reports what it found. A broken
 // CUDA setup can abort the process that loads libtensorflow (TFJS.md §5, §12), so that process is
-// never ours. The child is plain Node: Electron's binary runs as Node with ELECTRON_RUN_AS_NODE.
+// never ours. The child is plain Node, started by a `ProbeLauncher`: Node's own binary by default;
+// the packaged desktop app (whose binary cannot run as Node: its RunAsNode fuse is off) launches it
+// as an Electron utility process instead.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -54,34 +56,58 @@ const send = (r) => process.stdout.write('\\n${MARK}' + JSON.stringify(r) + '\\n
 })().catch((e) => send({ ok: false, error: String((e && e.message) || e) }));
 `;
 
+/** A running probe child: its output, its end, and a way to stop it. */
+export interface ProbeProcess {
+  stdout: NodeJS.ReadableStream | null;
+  stderr: NodeJS.ReadableStream | null;
+  onExit(listener: (code: number | null, signal: string | null) => void): void;
+  onError(listener: (err: Error) => void): void;
+  kill(): void;
+}
+
+/** Starts `script` (CommonJS source) as a plain Node process with `env`. */
+export type ProbeLauncher = (script: string, env: NodeJS.ProcessEnv) => ProbeProcess;
+
+/** The probe child as Node's (or Electron's, run as Node) own binary. */
+export const nodeProbeLauncher: ProbeLauncher = (script, env) => {
+  const child = spawn(process.execPath, ['-e', script], {
+    env: { ...env, ELECTRON_RUN_AS_NODE: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    windowsHide: true,
+  });
+  return {
+    stdout: child.stdout,
+    stderr: child.stderr,
+    onExit: (listener) => child.on('close', listener),
+    onError: (listener) => child.on('error', listener),
+    kill: () => child.kill('SIGKILL'),
+  };
+};
+
 export interface ChildProbeOptions {
   timeoutMs: number;
   /** Extra environment for the child (e.g. TF_CPP_MIN_LOG_LEVEL). */
   env?: Record<string, string>;
+  launcher?: ProbeLauncher;
 }
 
 export function runChildProbe(target: ProbeTarget, options: ChildProbeOptions): Promise<ChildProbeResult> {
   const started = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-e', CHILD_SCRIPT], {
-      env: {
-        ...process.env,
-        ELECTRON_RUN_AS_NODE: '1',
-        TF_CPP_MIN_LOG_LEVEL: '0', // keep TensorFlow's device and dlopen messages
-        ...options.env,
-        DWS_PROBE_TARGET: JSON.stringify(target),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      windowsHide: true,
+    const child = (options.launcher ?? nodeProbeLauncher)(CHILD_SCRIPT, {
+      ...process.env,
+      TF_CPP_MIN_LOG_LEVEL: '0', // keep TensorFlow's device and dlopen messages
+      ...options.env,
+      DWS_PROBE_TARGET: JSON.stringify(target),
     });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-65536)));
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-65536)));
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGKILL');
+      child.kill();
     }, options.timeoutMs);
     let done = false;
     const finish = (exitCode: number | null, signal: string | null) => {
@@ -93,11 +119,11 @@ export function runChildProbe(target: ProbeTarget, options: ChildProbeOptions): 
       const outcome = report ? 'reported' : timedOut ? 'timeout' : 'crashed';
       resolve({ outcome, report, stderr, exitCode, signal, ms: performance.now() - started });
     };
-    child.on('error', (err) => {
+    child.onError((err) => {
       stderr += `\n${err.message}`;
       finish(null, null);
     });
-    child.on('close', finish);
+    child.onExit(finish);
   });
 }
 

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ComputeReport } from '../shared/api/system';
 import { runBackendChain, type ChainProbes, type ComputeChoice, type NativePackage } from './backendChain';
-import { defaultResolveBase, resolvePackage, runChildProbe } from './childProbe';
+import { defaultResolveBase, resolvePackage, runChildProbe, type ProbeLauncher } from './childProbe';
 import {
   locateLibraries,
   NEWER_CUDA_LIBRARIES,
@@ -14,6 +14,7 @@ import {
   requiredCudaLibraries,
   splitSearchPath,
 } from './cudaLibraries';
+import { physicalCores } from './cores';
 import type { GpuEvidence } from './gpuAdvice';
 
 export interface ProbeOptions {
@@ -22,6 +23,8 @@ export interface ProbeOptions {
   /** Limit per child process. Loading libtensorflow, and on new GPUs its PTX JIT, can take a while. */
   nativeTimeoutMs?: number;
   wasmTimeoutMs?: number;
+  /** How the probe children start (default: this binary as Node). */
+  launcher?: ProbeLauncher;
 }
 
 function ldconfig(): Promise<string> {
@@ -88,9 +91,7 @@ export function realProbes(options: ProbeOptions = {}): ChainProbes {
       if (!modulePath) return { installed: false };
       const child = await runChildProbe(
         { kind: 'native', module: modulePath },
-        {
-          timeoutMs: options.nativeTimeoutMs ?? 180_000,
-        },
+        { timeoutMs: options.nativeTimeoutMs ?? 180_000, launcher: options.launcher },
       );
       return { installed: true, modulePath, child };
     },
@@ -108,11 +109,15 @@ export function realProbes(options: ProbeOptions = {}): ChainProbes {
           ms: 0,
         };
       }
-      return runChildProbe({ kind: 'wasm', core, module }, { timeoutMs: options.wasmTimeoutMs ?? 60_000 });
+      return runChildProbe(
+        { kind: 'wasm', core, module },
+        { timeoutMs: options.wasmTimeoutMs ?? 60_000, launcher: options.launcher },
+      );
     },
     gpuEvidence: (stderr) => gatherGpuEvidence(stderr),
     platform: process.platform,
     cpuCount: os.cpus().length,
+    physicalCores: physicalCores(),
   };
 }
 

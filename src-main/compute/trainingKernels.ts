@@ -7,9 +7,11 @@
 //         upsampling) is wrong for batch > 1 and is replaced too. Its stock Conv2DBackpropInput is
 //         kept: the forward-conv form is slower there.
 //   both: ResizeNearestNeighborGrad, whose stock kernels ignore halfPixelCenters.
+//   webgpu: Conv2DBackpropFilter as one matrix product (its stock kernel runs a thread per filter element).
 import { getKernel, registerKernel, unregisterKernel, type KernelFunc } from '@tensorflow/tfjs-core';
 import {
   conv2dBackpropFilter,
+  conv2dBackpropFilterGemm,
   conv2dBackpropInput,
   depthwiseBackpropFilter,
   depthwiseBackpropInput,
@@ -17,7 +19,7 @@ import {
 import { resizeNearestNeighborGradCpu, resizeNearestNeighborGradWasm } from './kernels/resizeNearestGrad';
 import { unsortedSegmentSumCpu, unsortedSegmentSumWasm } from './kernels/segmentSum';
 
-export type TrainingKernelBackend = 'wasm' | 'cpu';
+export type TrainingKernelBackend = 'wasm' | 'cpu' | 'webgpu';
 
 const OURS = Symbol.for('dw-studio.trainingKernel');
 type Marked = KernelFunc & { [OURS]?: true };
@@ -32,6 +34,11 @@ function stockKernel(kernelName: string, backendName: string): KernelFunc | unde
 }
 
 function kernelsFor(backendName: TrainingKernelBackend): Record<string, KernelFunc> {
+  if (backendName === 'webgpu') {
+    // Its input gradient has a GEMM program behind a flag (WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE, set off
+    // by the GPU page); its filter gradient has none.
+    return { Conv2DBackpropFilter: conv2dBackpropFilterGemm('webgpu') };
+  }
   if (backendName === 'cpu') {
     return {
       Conv2DBackpropFilter: conv2dBackpropFilter('cpu'),

@@ -86,23 +86,8 @@ export function fcosHyperForStrides(strides: readonly number[]): FcosHyper {
   };
 }
 
-/** Test-time filtering (SPEC §7 for DW, §8 for FCOS). */
-export interface InferenceHyper {
-  /** Keep (point, class) pairs whose filter score is strictly greater. */
-  scoreThreshold: number;
-  /** At most this many (point, class) pairs per level before NMS. */
-  nmsPre: number;
-  /** Class-wise NMS suppresses a box whose IoU with a kept box is strictly greater. */
-  nmsIou: number;
-  maxPerImage: number;
-}
-
-export const INFERENCE_HYPER: Readonly<InferenceHyper> = Object.freeze({
-  scoreThreshold: 0.05,
-  nmsPre: 1000,
-  nmsIou: 0.6,
-  maxPerImage: 100,
-});
+// Test-time filtering lives with the network-input rule: an exported model's settings state it too.
+export { INFERENCE_HYPER, type InferenceHyper } from '../shared/inference';
 
 /** The bias that makes σ(bias) equal a prior probability: −ln((1−p)/p). */
 export function priorLogit(p: number): number {

@@ -19,8 +19,11 @@
 // stop-gradient summary). Images without boxes are fine: they add negative terms only.
 //
 // Normalisers are batch totals, the single-device form of the reference's all-reduce mean:
-// N_gt = max(Σ G, 1) and N_neg = max(Σ Σ_{i,c} (1 − P_neg), 1). Where two GTs of one class contain a
-// point, P_neg takes the value of the later GT (`scatterNegativeWeights`).
+// N_gt = max(Σ G, 1) and N_neg = max(Σ Σ_{i,c} (1 − P_neg), 1). When the batch is split over compute
+// workers, `totals` sums each worker's share, so every share is divided by the whole batch's totals.
+// Where two GTs of one class contain a point, P_neg takes the value of the later GT
+// (`scatterNegativeWeights`).
+import type { BatchTotals } from './batchTotals';
 import { decodeLtrb } from './boxes';
 import type { ImageTargets } from './boxes';
 import { negLogJointScore, negLogOneMinusJointScore } from './bce';
@@ -136,6 +139,7 @@ export function dwLossTerms(
   targets: DwBatchTargets,
   weights: Pick<DwWeightMaps, 'wPos' | 'pNeg' | 'negAvgFactor'>,
   hyper: DwHyper = DW_HYPER,
+  totals?: BatchTotals,
 ): DwLossTerms {
   return tf.tidy(() => {
     const ctr = tf.expandDims(outputs.ctrLogits, -1); // [B,P,1]
@@ -147,8 +151,16 @@ export function dwLossTerms(
     const negBce = negLogOneMinusJointScore(outputs.clsLogits, ctr, forward.score, hyper.bceMax); // [B,P,C]
     const iNeg = hyper.gamma2 === 2 ? tf.square(forward.score) : tf.pow(forward.score, hyper.gamma2);
     const sumNeg = tf.sum(tf.mul(tf.mul(weights.pNeg, iNeg), negBce)) as Scalar;
-    const nGt = Math.max(targets.numGt, 1);
-    const nNeg = tf.maximum(weights.negAvgFactor, 1);
+    let nGt: number;
+    let nNeg: Tensor | number;
+    if (totals) {
+      const [gts, neg] = totals([targets.numGt, weights.negAvgFactor.dataSync()[0]!]);
+      nGt = Math.max(gts!, 1);
+      nNeg = Math.max(neg!, 1);
+    } else {
+      nGt = Math.max(targets.numGt, 1);
+      nNeg = tf.maximum(weights.negAvgFactor, 1);
+    }
     const clsPos = tf.mul(sumPos, hyper.posScale / nGt) as Scalar;
     const loc = tf.mul(sumLoc, hyper.posScale / nGt) as Scalar;
     const clsNeg = tf.div(sumNeg, nNeg) as Scalar;
@@ -171,6 +183,7 @@ export function dwLoss(
   points: PointGrid,
   targets: readonly ImageTargets[],
   hyper: DwHyper = DW_HYPER,
+  totals?: BatchTotals,
 ): DwLoss {
   checkOutputs(outputs, points.count, targets.length);
   return tf.tidy(() => {
@@ -179,7 +192,7 @@ export function dwLoss(
     const xy = tf.tensor2d(points.xy, [points.count, 2]);
     const forward = dwForward(outputs, xy, prepared, hyper.iouEps);
     const weights = dwWeights(forward, prepared, hyper);
-    const { total, clsPos, loc, clsNeg } = dwLossTerms(outputs, forward, prepared, weights, hyper);
+    const { total, clsPos, loc, clsNeg } = dwLossTerms(outputs, forward, prepared, weights, hyper, totals);
     return { total, clsPos, loc, clsNeg };
   });
 }

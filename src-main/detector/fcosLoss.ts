@@ -10,8 +10,10 @@
 //   cls:  sigmoid focal loss (α 0.25, γ 2) on σ(cls) over all points × classes, / num_pos
 //   bbox: GIoU loss of positives weighted by the centerness target, / max(Σ ctr*, 1e-6)
 //   ctr:  BCE-with-logits of positives against ctr*, / num_pos
-// num_pos = max(#positives in the batch, 1), and every divisor gets +1.19e-7 as in mmdet. The masks
+// num_pos = max(#positives in the batch, 1), and every divisor gets +1.19e-7 as in mmdet. When the
+// batch is split over compute workers, `totals` sums the positives and centre-ness of every share. The masks
 // are multiplications (no gather), so no gather gradient is needed and shapes never depend on the data.
+import type { BatchTotals } from './batchTotals';
 import { decodeLtrb } from './boxes';
 import type { ImageTargets } from './boxes';
 import { bceWithLogits, sigmoidFocalLoss } from './bce';
@@ -90,10 +92,14 @@ export function fcosLossFromTargets(
   points: PointGrid,
   targets: FcosBatchTargets,
   hyper: Pick<FcosHyper, 'focalAlpha' | 'focalGamma' | 'iouEps' | 'ctrWeightFloor'>,
+  totals?: BatchTotals,
 ): FcosLoss {
+  const [posTotal, ctrTotal] = totals
+    ? totals([targets.numPos, targets.centernessSum])
+    : [targets.numPos, targets.centernessSum];
   return tf.tidy(() => {
     const P = points.count;
-    const numPos = Math.max(targets.numPos, 1) + F32_EPS;
+    const numPos = Math.max(posTotal!, 1) + F32_EPS;
     const focal = sigmoidFocalLoss(
       outputs.clsLogits,
       targets.labelOneHot,
@@ -108,7 +114,7 @@ export function fcosLossFromTargets(
     const predBoxes = decodeLtrb(xy, tf.div(outputs.ltrb, stride)); // [B,P,4]
     const targetBoxes = decodeLtrb(xy, targets.ltrbStrides); // [B,P,4]
     const giou = giouLoss(predBoxes, targetBoxes, hyper.iouEps); // [B,P]
-    const ctrDen = Math.max(targets.centernessSum, hyper.ctrWeightFloor) + F32_EPS;
+    const ctrDen = Math.max(ctrTotal!, hyper.ctrWeightFloor) + F32_EPS;
     const bbox = tf.div(tf.sum(tf.mul(giou, targets.centerness)), ctrDen) as Scalar;
 
     const ctrBce = bceWithLogits(outputs.ctrLogits, targets.centerness); // [B,P]
@@ -124,11 +130,12 @@ export function fcosLoss(
   points: PointGrid,
   targets: readonly ImageTargets[],
   hyper: FcosHyper = fcosHyperForStrides(points.strides),
+  totals?: BatchTotals,
 ): FcosLoss {
   checkOutputs(outputs, points.count, targets.length);
   const numClasses = outputs.clsLogits.shape[2] as number;
   const perImage = targets.map((t) => fcosTargets(points, t, numClasses, hyper));
   return tidy(() =>
-    fcosLossFromTargets(outputs, points, prepareFcosTargets(points, perImage, numClasses), hyper),
+    fcosLossFromTargets(outputs, points, prepareFcosTargets(points, perImage, numClasses), hyper, totals),
   );
 }

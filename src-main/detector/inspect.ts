@@ -20,25 +20,25 @@ export interface AssignmentInspection {
   levelSizes: LevelSize[];
   levelStarts: number[];
   /** [P] joint score s = σ(cls)·σ(ctr) at the box's class. */
-  score: Float32Array;
+  score: Float32Array<ArrayBuffer>;
   /** [P] IoU of each point's predicted box with the GT box, at every point (not masked). */
-  iou: Float32Array;
+  iou: Float32Array<ArrayBuffer>;
   /** [P] 1 where the point is strictly inside the box: DW's bag. */
-  inside: Uint8Array;
+  inside: Uint8Array<ArrayBuffer>;
   /** [P] the centre prior, 0 outside the box. */
-  centerPrior: Float32Array;
+  centerPrior: Float32Array<ArrayBuffer>;
   /** [P] w_pos of this box (SPEC §3.2). */
-  wPos: Float32Array;
+  wPos: Float32Array<ArrayBuffer>;
   /** [P] P_neg at the box's class, after the same-class overlap rule (SPEC §4.2). */
-  pNeg: Float32Array;
+  pNeg: Float32Array<ArrayBuffer>;
   /** [P] w_neg = P_neg·s² at the box's class. */
-  wNeg: Float32Array;
+  wNeg: Float32Array<ArrayBuffer>;
   /** [P] 1 where FCOS assigns the point to this box. */
-  fcosPositive: Uint8Array;
+  fcosPositive: Uint8Array<ArrayBuffer>;
   /** [P] FCOS class of every point for the whole image (C = background). */
-  fcosLabels: Int32Array;
+  fcosLabels: Int32Array<ArrayBuffer>;
   /** [P] FCOS centerness target where assigned to this box, else 0. */
-  fcosCenterness: Float32Array;
+  fcosCenterness: Float32Array<ArrayBuffer>;
 }
 
 /**
@@ -79,7 +79,7 @@ export async function inspectAssignment(
     ];
     return tf.stack(maps, 1); // [P, MAPS]
   });
-  const data = (await packed.data()) as Float32Array;
+  const data = (await packed.data()) as Float32Array<ArrayBuffer>;
   packed.dispose();
   const column = (k: number) => Float32Array.from({ length: P }, (_, i) => data[i * MAPS + k] as number);
   const fcos = fcosTargets(points, target, C, fcosHyper);
@@ -98,7 +98,7 @@ export async function inspectAssignment(
     pNeg: column(5),
     wNeg: column(6),
     fcosPositive,
-    fcosLabels: fcos.labels,
+    fcosLabels: Int32Array.from(fcos.labels),
     fcosCenterness: Float32Array.from(fcos.centerness, (v, i) => (fcosPositive[i] ? v : 0)),
   };
 }

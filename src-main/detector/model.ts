@@ -1,6 +1,7 @@
 // A detector instance and what the trainer does with it: create, forward, loss, one SGD step,
 // and weights as name → tensor maps for checkpoints.
 import { levelStrides, type DetectorConfig } from './config';
+import type { BatchTotals } from './batchTotals';
 import type { ImageTargets } from './boxes';
 import { dwLoss } from './dwLoss';
 import { fcosLoss } from './fcosLoss';
@@ -49,20 +50,34 @@ export function lossFromOutputs(
   outputs: DetectorOutputs,
   points: PointGrid,
   targets: readonly ImageTargets[],
+  totals?: BatchTotals,
 ): DetectorLoss {
   if (cfg.assigner === 'dw') {
-    const { total, clsPos, loc, clsNeg } = dwLoss(outputs, points, targets);
+    const { total, clsPos, loc, clsNeg } = dwLoss(outputs, points, targets, undefined, totals);
     return { total, terms: { clsPos, loc, clsNeg } };
   }
-  const { total, cls, bbox, ctr } = fcosLoss(outputs, points, targets);
+  const { total, cls, bbox, ctr } = fcosLoss(outputs, points, targets, undefined, totals);
   return { total, terms: { cls, bbox, ctr } };
 }
 
-/** Forward and loss for a batch; targets in the input's pixels. */
-export function computeLoss(det: Detector, images: Tensor4D, targets: readonly ImageTargets[]): DetectorLoss {
+/** The loss terms' names, in the order `StepResult.losses` lists them after the total. */
+export function lossTermNames(cfg: Pick<DetectorConfig, 'assigner'>): string[] {
+  return cfg.assigner === 'dw' ? ['clsPos', 'loc', 'clsNeg'] : ['cls', 'bbox', 'ctr'];
+}
+
+/**
+ * Forward and loss for a batch; targets in the input's pixels. `totals` sums the normalisers over
+ * the shares of a batch split across compute workers (BatchTotals).
+ */
+export function computeLoss(
+  det: Detector,
+  images: Tensor4D,
+  targets: readonly ImageTargets[],
+  totals?: BatchTotals,
+): DetectorLoss {
   return tidy(() => {
     const [, H, W] = images.shape;
-    return lossFromOutputs(det.cfg, forward(det, images), pointsFor(det.cfg, H, W), targets);
+    return lossFromOutputs(det.cfg, forward(det, images), pointsFor(det.cfg, H, W), targets, totals);
   });
 }
 
@@ -70,6 +85,51 @@ export interface StepResult {
   /** [1 + terms]: the total loss, then each term in `termNames` order. Read once, then dispose. */
   losses: Tensor;
   termNames: string[];
+}
+
+export interface Gradients extends StepResult {
+  /** Gradient of every trainable parameter that has one, by parameter name. Dispose after use. */
+  grads: Map<string, Tensor>;
+}
+
+/** Loss and the gradients of every trainable parameter; everything else it creates is released. */
+export function lossAndGradients(
+  det: Detector,
+  images: Tensor4D,
+  targets: readonly ImageTargets[],
+  totals?: BatchTotals,
+): Gradients {
+  const trainable = [...det.params.values()].filter((p) => p.trainable);
+  const byVariable = new Map(trainable.map((p) => [p.variable.name, p.name]));
+  let losses: Tensor | null = null;
+  const { value, grads } = tf.variableGrads(
+    () => {
+      const loss = computeLoss(det, images, targets, totals);
+      // Kept: the gradient pass disposes everything its function made except the returned loss.
+      losses = tf.keep(tf.stack([loss.total, ...Object.values(loss.terms)]));
+      return loss.total;
+    },
+    trainable.map((p) => p.variable),
+  );
+  value.dispose();
+  const named = new Map(Object.entries(grads).map(([v, g]) => [byVariable.get(v)!, g]));
+  return { grads: named, losses: losses!, termNames: lossTermNames(det.cfg) };
+}
+
+/**
+ * The SGD update at `lr` from `grads` (clipped to a global norm of `clipNorm` when given; SPEC §9
+ * trains without). Leaves `grads` to the caller.
+ */
+export function applyGradients(
+  det: Detector,
+  optimizer: SgdMomentum,
+  grads: ReadonlyMap<string, Tensor>,
+  lr: number,
+  clipNorm: number | null = null,
+): void {
+  tf.tidy(() => {
+    optimizer.apply(clipNorm === null ? grads : clipByGlobalNorm(grads, clipNorm), det.params, lr);
+  });
 }
 
 /**
@@ -85,25 +145,10 @@ export function trainStep(
   /** Clip the global gradient norm to this (no clipping when null; SPEC §9 trains without). */
   clipNorm: number | null = null,
 ): StepResult {
-  const trainable = [...det.params.values()].filter((p) => p.trainable);
-  const byVariable = new Map(trainable.map((p) => [p.variable.name, p.name]));
-  let termNames: string[] = [];
-  let losses: Tensor | null = null;
-  tf.tidy(() => {
-    const { grads } = tf.variableGrads(
-      () => {
-        const loss = computeLoss(det, images, targets);
-        termNames = Object.keys(loss.terms);
-        // Kept: the gradient pass disposes everything its function made except the returned loss.
-        losses = tf.keep(tf.stack([loss.total, ...Object.values(loss.terms)]));
-        return loss.total;
-      },
-      trainable.map((p) => p.variable),
-    );
-    const named = new Map(Object.entries(grads).map(([v, g]) => [byVariable.get(v)!, g]));
-    optimizer.apply(clipNorm === null ? named : clipByGlobalNorm(named, clipNorm), det.params, lr);
-  });
-  return { losses: losses!, termNames };
+  const { grads, losses, termNames } = lossAndGradients(det, images, targets);
+  applyGradients(det, optimizer, grads, lr, clipNorm);
+  tf.dispose([...grads.values()]);
+  return { losses, termNames };
 }
 
 /** Every parameter (trainable or not) by name: the variables themselves, for tf.io.encodeWeights. */

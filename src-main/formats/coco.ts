@@ -7,6 +7,8 @@ import { jsonErrorOffset } from './jsonErrorOffset';
 import type { Size } from './geometry';
 
 export interface CocoImage {
+  /** The image's id in the file (what a results file refers to). */
+  id: number;
   /** file_name as written: relative to the images folder. */
   fileName: string;
   where: string;
@@ -17,6 +19,8 @@ export interface CocoImage {
 
 export interface CocoParsed {
   classes: string[];
+  /** Each class's category id in the file, in `classes` order. */
+  categoryIds: number[];
   images: CocoImage[];
   unsupported: Map<string, number>;
   warnings: string[];
@@ -78,7 +82,7 @@ export function parseCoco(doc: unknown, file: string): CocoParsed {
     let split: Split | null = null;
     if (img.split === 'train' || img.split === 'val') split = img.split;
     else if (img.split !== undefined) otherSplits++;
-    const entry: CocoImage = { fileName, where: at, declared, split, boxes: [] };
+    const entry: CocoImage = { id, fileName, where: at, declared, split, boxes: [] };
     imageById.set(id, entry);
     images.push(entry);
   });
@@ -131,7 +135,7 @@ export function parseCoco(doc: unknown, file: string): CocoParsed {
     }
     image.boxes.push({ classIndex: cls, where: at, kind: 'pixels', box: { x, y, w, h } });
   });
-  return { classes, images, unsupported, warnings };
+  return { classes, categoryIds: [...classIndex.keys()], images, unsupported, warnings };
 }
 
 /** Writes annotations.json; images sit in images/ beside it (file_name is relative to that folder). */
@@ -192,11 +196,11 @@ function isRectangle(p: number[], [x, y, w, h]: number[]): boolean {
   return true;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
+export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function list(doc: Record<string, unknown>, key: string, file: string): Record<string, unknown>[] {
+export function list(doc: Record<string, unknown>, key: string, file: string): Record<string, unknown>[] {
   const v = doc[key];
   if (!Array.isArray(v)) throw new FormatError(file, key, `expected a list, got ${describeValue(v)}`);
   v.forEach((item, i) => {
@@ -206,7 +210,7 @@ function list(doc: Record<string, unknown>, key: string, file: string): Record<s
   return v as Record<string, unknown>[];
 }
 
-function int(o: Record<string, unknown>, key: string, file: string, at: string): number {
+export function int(o: Record<string, unknown>, key: string, file: string, at: string): number {
   const v = o[key];
   if (typeof v !== 'number' || !Number.isInteger(v)) {
     throw new FormatError(file, `${at}.${key}`, `expected an integer, got ${describeValue(v)}`);
@@ -229,7 +233,7 @@ function str(o: Record<string, unknown>, key: string, file: string, at: string):
 }
 
 /** "line 3, column 14": where the text goes wrong (the end, for a truncated file). */
-function jsonErrorPlace(text: string): string {
+export function jsonErrorPlace(text: string): string {
   const pos = jsonErrorOffset(text);
   const before = text.slice(0, pos);
   const line = before.split('\n').length;

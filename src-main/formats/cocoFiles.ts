@@ -1,10 +1,9 @@
-import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Split } from '../shared/api/project';
 import { parseCocoText } from './coco';
 import type { DatasetImage, ReadDataset } from './dataset';
 import { FormatError } from './formatError';
-import { firstExisting, kindOf, notFound } from './fsCheck';
+import { firstExisting, kindOf, listDir, notFound, readText } from './fsCheck';
 import { resolveInside } from './safePath';
 
 /**
@@ -13,7 +12,7 @@ import { resolveInside } from './safePath';
  */
 export async function readCocoDataset(input: string, imagesDir?: string): Promise<ReadDataset> {
   const file = await findJson(input);
-  const text = await readFile(file, 'utf8');
+  const text = await readText(file);
   const parsed = parseCocoText(text, file);
   const dir = path.dirname(file);
   const roots = imagesDir ? [imagesDir] : [dir, path.join(dir, 'images')];
@@ -21,8 +20,10 @@ export async function readCocoDataset(input: string, imagesDir?: string): Promis
   const images: DatasetImage[] = [];
   for (const img of parsed.images) {
     const candidates = roots.map((r) => resolveInside(r, img.fileName, file, `${img.where}.file_name`));
+    const found = firstExisting(candidates);
     images.push({
-      path: firstExisting(candidates),
+      path: found,
+      root: imagesDir ?? dir,
       file,
       where: img.where,
       declared: img.declared,
@@ -40,7 +41,7 @@ async function findJson(input: string): Promise<string> {
   const kind = await kindOf(input);
   if (kind === null) throw notFound('COCO file', input);
   if (kind === 'file') return input;
-  const names = (await readdir(input)).filter((n) => n.toLowerCase().endsWith('.json'));
+  const names = (await listDir(input)).map((e) => e.name).filter((n) => n.toLowerCase().endsWith('.json'));
   if (names.includes('annotations.json')) return path.join(input, 'annotations.json');
   if (names.length === 1) return path.join(input, names[0]!);
   throw new FormatError(

@@ -14,6 +14,8 @@ export type DatasetBox = {
 export interface DatasetImage {
   /** Absolute path, already checked to stay inside the folder the annotation file may name files in. */
   path: string;
+  /** That folder: where the path must also really lead, symbolic links followed (checkRealPathsInside). */
+  root: string;
   /** The annotation file and the place in it that names this image, for messages. */
   file: string;
   where: string;

@@ -9,6 +9,8 @@ export interface ExportImage {
   height: number;
   split: Split;
   boxes: { classIndex: number; box: BoxXYWH }[];
+  /** False for an unlabeled image (exported only when asked for); the formats that care keep it apart. */
+  labeled?: boolean;
 }
 
 export interface ExportDataset {
@@ -27,6 +29,8 @@ export interface ExportLayout {
   files: OutputFile[];
   /** Image name → path inside the export folder. */
   imagePaths: Map<string, string>;
+  /** Folders made even when nothing goes in them (a split data.yaml names, with no image in it). */
+  folders?: string[];
 }
 
 /**

@@ -1,7 +1,6 @@
 import { copyFile, mkdir, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../shared/errors';
-import type { OutputFile } from './exportDataset';
 import { kindOf } from './fsCheck';
 
 export interface ImageCopy {
@@ -17,9 +16,11 @@ export interface ImageCopy {
  */
 export async function writeExportFolder(
   dir: string,
-  files: readonly OutputFile[],
+  /** Text (written as UTF-8) or bytes, at a path relative to the folder. */
+  files: readonly { path: string; content: string | Uint8Array }[],
   copies: readonly ImageCopy[],
   onProgress: (done: number, total: number) => void,
+  folders: readonly string[] = [],
 ): Promise<void> {
   const kind = await kindOf(dir);
   if (kind === 'file') throw new AppError('conflict', `${dir} is a file; choose a folder to export into`);
@@ -40,6 +41,7 @@ export async function writeExportFolder(
       }
     };
     await mkdir(tmp, { recursive: true });
+    for (const f of folders) await mkdir(path.join(tmp, f), { recursive: true });
     for (const f of files) {
       await ensureDir(f.path);
       await writeFile(path.join(tmp, f.path), f.content);

@@ -2,11 +2,13 @@ import { AppError } from '../shared/errors';
 
 /**
  * A malformed annotation file. The message always says which file and where in it (a field path or a
- * line), because that is what the user has to open and fix.
+ * line), because that is what the user has to open and fix; and it is one line, whatever a parser's
+ * own message or a file name brings along.
  */
 export class FormatError extends AppError {
   constructor(file: string, where: string | null, problem: string) {
-    super('invalid_data', where ? `${file}: ${where}: ${problem}` : `${file}: ${problem}`);
+    const message = where ? `${file}: ${where}: ${problem}` : `${file}: ${problem}`;
+    super('invalid_data', message.replace(/\s*[\r\n]+\s*/g, ' '));
     this.name = 'FormatError';
   }
 }

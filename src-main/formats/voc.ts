@@ -37,13 +37,29 @@ const parser = new XMLParser({
 export function parseVocXml(text: string, file: string): VocAnnotation {
   const valid = XMLValidator.validate(text);
   if (valid !== true) {
+    const { line, col, msg } = valid.err;
     throw new FormatError(
       file,
-      `line ${valid.err.line}, column ${valid.err.col}`,
-      `not valid XML (${valid.err.msg})`,
+      col === undefined ? `line ${line}` : `line ${line}, column ${col}`,
+      `not valid XML (${msg})`,
     );
   }
-  const doc = parser.parse(text) as Record<string, unknown>;
+  // Entities declared in the file can read other files (external, "XXE") or blow up in memory
+  // (nested): an annotation never needs them, so a file that declares any is refused.
+  const entity = /<!ENTITY/i.exec(text);
+  if (entity) {
+    throw new FormatError(
+      file,
+      `line ${lineOf(text, entity.index)}`,
+      'declares an XML entity (<!ENTITY …>); annotation files never need one, and DW Studio does not read them',
+    );
+  }
+  let doc: Record<string, unknown>;
+  try {
+    doc = parser.parse(text) as Record<string, unknown>;
+  } catch (e) {
+    throw new FormatError(file, null, `not readable XML (${(e as Error).message})`);
+  }
   const ann = doc.annotation;
   if (!isObject(ann)) throw new FormatError(file, null, 'no <annotation> root element');
   const filename = ann.filename;
@@ -156,6 +172,12 @@ export function splitFromImageSet(name: string): Split | null {
   if (name === 'train') return 'train';
   if (name === 'val' || name === 'test') return 'val';
   return null;
+}
+
+function lineOf(text: string, index: number): number {
+  let line = 1;
+  for (let i = 0; i < index; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
 }
 
 function num(v: unknown, file: string, where: string): number {

@@ -1,9 +1,8 @@
-import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Split } from '../shared/api/project';
 import { countUnsupported, type DatasetImage, type ReadDataset } from './dataset';
 import { FormatError } from './formatError';
-import { firstExisting, kindOf, notFound } from './fsCheck';
+import { firstExisting, kindOf, listDir, notFound, readText } from './fsCheck';
 import { resolveInside } from './safePath';
 import { parseImageSet, parseLabelList, parseVocXml, splitFromImageSet } from './voc';
 
@@ -36,7 +35,7 @@ export async function readVocDataset(dir: string): Promise<ReadDataset> {
   };
   const listFile = firstExisting([path.join(dir, 'labels.txt'), path.join(dir, 'classes.txt')]);
   const hasList = (await kindOf(listFile)) === 'file';
-  if (hasList) parseLabelList(await readFile(listFile, 'utf8')).forEach(addClass);
+  if (hasList) parseLabelList(await readText(listFile)).forEach(addClass);
   const listed = classes.length;
 
   const splits = await readImageSets(dir);
@@ -44,7 +43,7 @@ export async function readVocDataset(dir: string): Promise<ReadDataset> {
   const images: DatasetImage[] = [];
   const seen = new Map<string, string>();
   for (const xml of xmlFiles) {
-    const ann = parseVocXml(await readFile(xml, 'utf8'), xml);
+    const ann = parseVocXml(await readText(xml), xml);
     const roots = devkit ? [path.join(dir, 'JPEGImages'), path.dirname(xml)] : [path.dirname(xml)];
     const stem = path.basename(xml, path.extname(xml));
     const named = roots.map((r) => resolveInside(r, ann.filename, xml, '<filename>'));
@@ -57,6 +56,7 @@ export async function readVocDataset(dir: string): Promise<ReadDataset> {
     for (const [what, n] of ann.unsupported) countUnsupported(unsupported, what, n);
     images.push({
       path: imagePath,
+      root: dir,
       file: xml,
       where: '<filename>',
       declared: ann.declared,
@@ -80,7 +80,7 @@ export async function readVocDataset(dir: string): Promise<ReadDataset> {
 }
 
 async function listXml(dir: string, out: string[] = []): Promise<string[]> {
-  for (const e of await readdir(dir, { withFileTypes: true })) {
+  for (const e of await listDir(dir)) {
     if (e.name.startsWith('.')) continue;
     const full = path.join(dir, e.name);
     if (e.isDirectory()) await listXml(full, out);
@@ -97,7 +97,7 @@ async function readImageSets(dir: string): Promise<Map<string, Split>> {
     const file = path.join(main, `${name}.txt`);
     if ((await kindOf(file)) !== 'file') continue;
     const split = splitFromImageSet(name)!;
-    for (const stem of parseImageSet(await readFile(file, 'utf8'))) if (!map.has(stem)) map.set(stem, split);
+    for (const stem of parseImageSet(await readText(file))) if (!map.has(stem)) map.set(stem, split);
   }
   return map;
 }

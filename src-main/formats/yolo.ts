@@ -161,6 +161,8 @@ export function writeYolo(d: ExportDataset): ExportLayout {
   return {
     files: [{ path: 'data.yaml', content: yaml }, ...files],
     imagePaths: new Map(d.images.map((img) => [img.name, `images/${img.split}/${img.name}`])),
+    // data.yaml names both splits: both folders exist, so the export reads back with either empty.
+    folders: ['images/train', 'images/val', 'labels/train', 'labels/val'],
   };
 }
 

@@ -1,9 +1,8 @@
-import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Split } from '../shared/api/project';
 import { countUnsupported, type DatasetImage, type ReadDataset } from './dataset';
 import { FormatError } from './formatError';
-import { kindOf, notFound } from './fsCheck';
+import { kindOf, listDir, notFound, readText } from './fsCheck';
 import { resolveInside } from './safePath';
 import { labelPathFor, parseDataYaml, parseYoloLabels, type DataYaml } from './yolo';
 
@@ -12,7 +11,7 @@ const IMAGE_EXT = /\.(jpe?g|png|webp|bmp|tiff?)$/i;
 /** Reads an Ultralytics YOLO dataset from its data.yaml (or the folder holding it). */
 export async function readYoloDataset(input: string): Promise<ReadDataset> {
   const yamlFile = await findYaml(input);
-  const data = parseDataYaml(await readFile(yamlFile, 'utf8'), yamlFile);
+  const data = parseDataYaml(await readText(yamlFile), yamlFile);
   const warnings: string[] = [];
   const root = datasetRoot(data, yamlFile, warnings);
   const unsupported = new Map<string, number>();
@@ -38,11 +37,12 @@ export async function readYoloDataset(input: string): Promise<ReadDataset> {
         const labelFile = labelPathFor(image);
         const hasLabels = (await kindOf(labelFile)) === 'file';
         const labels = hasLabels
-          ? parseYoloLabels(await readFile(labelFile, 'utf8'), labelFile, data.names.length, data.kptShape)
+          ? parseYoloLabels(await readText(labelFile), labelFile, data.names.length, data.kptShape)
           : { boxes: [], unsupported: new Map<string, number>() };
         for (const [what, n] of labels.unsupported) countUnsupported(unsupported, what, n);
         images.push({
           path: image,
+          root,
           file: hasLabels ? labelFile : yamlFile,
           where: hasLabels ? 'labels' : where,
           declared: null,
@@ -65,7 +65,7 @@ async function findYaml(input: string): Promise<string> {
   const kind = await kindOf(input);
   if (kind === null) throw notFound('YOLO dataset', input);
   if (kind === 'file') return input;
-  const names = (await readdir(input)).filter((n) => /\.ya?ml$/i.test(n));
+  const names = (await listDir(input)).map((e) => e.name).filter((n) => /\.ya?ml$/i.test(n));
   if (names.includes('data.yaml')) return path.join(input, 'data.yaml');
   if (names.length === 1) return path.join(input, names[0]!);
   throw new FormatError(
@@ -95,7 +95,7 @@ async function listSplit(root: string, entry: string, yamlFile: string, where: s
   const kind = await kindOf(target);
   if (kind === null) throw new FormatError(yamlFile, where, `"${entry}" does not exist under ${root}`);
   if (kind === 'dir') return (await listImages(target)).sort();
-  const lines = (await readFile(target, 'utf8')).split(/\r?\n/).map((l) => l.trim());
+  const lines = (await readText(target)).split(/\r?\n/).map((l) => l.trim());
   return lines
     .map((l, i) => [l, i] as const)
     .filter(([l]) => l !== '')
@@ -106,12 +106,16 @@ async function listSplit(root: string, entry: string, yamlFile: string, where: s
     );
 }
 
+/**
+ * Image files below `dir`. A symbolic link to a file is listed like a file (where it leads is checked
+ * later, and a link out of the dataset refuses the import); links to folders are not followed.
+ */
 async function listImages(dir: string, out: string[] = []): Promise<string[]> {
-  for (const e of await readdir(dir, { withFileTypes: true })) {
+  for (const e of await listDir(dir)) {
     if (e.name.startsWith('.')) continue;
     const full = path.join(dir, e.name);
     if (e.isDirectory()) await listImages(full, out);
-    else if (e.isFile() && IMAGE_EXT.test(e.name)) out.push(full);
+    else if ((e.isFile() || e.isSymbolicLink()) && IMAGE_EXT.test(e.name)) out.push(full);
   }
   return out;
 }

@@ -1,13 +1,23 @@
-import sharp from 'sharp';
+import { openImage } from './decode';
+import { placeNormalised, resizedExtent, resizeRgb } from '../shared/networkInput';
+import { cannotDecode } from './unreadable';
 
-/** ImageNet statistics (RGB), as the detector's recipe normalises inputs (SPEC §9.1). */
-export const PIXEL_MEAN = [123.675, 116.28, 103.53] as const;
-export const PIXEL_STD = [58.395, 57.12, 57.375] as const;
+export { PIXEL_MEAN, PIXEL_STD, placeNormalised } from '../shared/networkInput';
+
+/** An image resized for the network: RGB bytes, its long side `size`, the aspect ratio kept. */
+export interface Resized {
+  /** width × height × 3 RGB, row-major. */
+  rgb: Uint8Array;
+  width: number;
+  height: number;
+  /** Network pixels per image pixel, per axis (rounding makes them differ slightly). */
+  scaleX: number;
+  scaleY: number;
+}
 
 export interface Letterboxed {
   /** size × size × 3, normalised RGB, zero (the normalised mean) in the padding. HWC order. */
   data: Float32Array;
-  /** Network pixels per image pixel, per axis (rounding makes them differ slightly). */
   scaleX: number;
   scaleY: number;
   /** The resized image's extent inside the square (the rest is padding, bottom and right). */
@@ -16,38 +26,53 @@ export interface Letterboxed {
 }
 
 /**
- * Decodes an image (EXIF orientation applied, as the labels are), resizes it so its long side is
- * `size` keeping the aspect ratio, optionally mirrors it, and writes it normalised into the top-left of
- * a size × size input. sharp decodes on libuv's thread pool, so the training step is not blocked.
+ * Decodes an image (EXIF orientation applied, as the labels are) and resizes it so its long side is
+ * `size`, keeping the aspect ratio. sharp decodes on libuv's thread pool, off the calling thread; the
+ * resize is the network-input rule's own (`resizeRgb`), so an exported model's module, given the same
+ * decoded pixels, sees the very same input. The bytes are what a training run keeps in memory, so every
+ * epoch after the first decodes nothing. It decodes as the thumbnails do (`openImage`): BMP included,
+ * and a JPEG cut short at its end as browsers show it. A file that cannot be decoded at all is an
+ * UnreadableImageError.
+ */
+export async function resizeLongSide(file: string, size: number): Promise<Resized> {
+  const { data, width: srcW, height: srcH, channels } = await decodePixels(file);
+  const { width, height } = resizedExtent(srcW, srcH, size);
+  const rgb = resizeRgb(data, srcW, srcH, channels, width, height);
+  return { rgb, width, height, scaleX: width / srcW, scaleY: height / srcH };
+}
+
+/**
+ * An image's pixels as the user sees it (orientation applied), alpha dropped, in sRGB: what an exported
+ * model's module is given in Node (its README decodes with the same sharp calls).
+ */
+export async function decodePixels(
+  file: string,
+): Promise<{ data: Uint8Array; width: number; height: number; channels: number }> {
+  const img = await openImage(file);
+  try {
+    const { data, info } = await img
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return {
+      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      width: info.width,
+      height: info.height,
+      channels: info.channels,
+    };
+  } catch (e) {
+    throw cannotDecode(e);
+  }
+}
+
+/**
+ * Decodes an image, resizes it so its long side is `size` keeping the aspect ratio, optionally
+ * mirrors it, and writes it normalised into the top-left of a size × size input.
  */
 export async function letterbox(file: string, size: number, flip = false): Promise<Letterboxed> {
-  const img = sharp(file, { failOn: 'error' }).rotate();
-  const meta = await img.metadata();
-  const oriented = (meta.orientation ?? 1) >= 5;
-  const srcW = oriented ? meta.height! : meta.width!;
-  const srcH = oriented ? meta.width! : meta.height!;
-  const scale = size / Math.max(srcW, srcH);
-  const width = Math.max(1, Math.round(srcW * scale));
-  const height = Math.max(1, Math.round(srcH * scale));
-  let pipeline = img
-    .resize({ width, height, fit: 'fill', kernel: 'linear' })
-    .removeAlpha()
-    .toColourspace('srgb');
-  if (flip) pipeline = pipeline.flop();
-  const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
-  const channels = info.channels;
-  const out = new Float32Array(size * size * 3);
-  for (let y = 0; y < height; y++) {
-    let src = y * width * channels;
-    let dst = y * size * 3;
-    for (let x = 0; x < width; x++, src += channels, dst += 3) {
-      const r = data[src]!;
-      const g = channels >= 3 ? data[src + 1]! : r;
-      const b = channels >= 3 ? data[src + 2]! : r;
-      out[dst] = (r - PIXEL_MEAN[0]) / PIXEL_STD[0];
-      out[dst + 1] = (g - PIXEL_MEAN[1]) / PIXEL_STD[1];
-      out[dst + 2] = (b - PIXEL_MEAN[2]) / PIXEL_STD[2];
-    }
-  }
-  return { data: out, scaleX: width / srcW, scaleY: height / srcH, width, height };
+  const img = await resizeLongSide(file, size);
+  const data = new Float32Array(size * size * 3);
+  placeNormalised(img, size, flip, data);
+  return { data, scaleX: img.scaleX, scaleY: img.scaleY, width: img.width, height: img.height };
 }

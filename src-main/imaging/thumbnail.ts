@@ -2,7 +2,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Sharp } from 'sharp';
 import { openImage } from './decode';
-import { UnreadableImageError } from './unreadable';
+import { cannotDecode } from './unreadable';
 
 export const THUMBNAIL_SIZE = 256;
 
@@ -33,7 +33,6 @@ async function writeDerived(src: string, dest: string, pipeline: (image: Sharp) 
     await rename(tmp, dest);
   } catch (e) {
     await rm(tmp, { force: true });
-    if (e instanceof UnreadableImageError) throw e;
-    throw new UnreadableImageError(`cannot decode the image (${(e as Error).message})`, { cause: e });
+    throw cannotDecode(e);
   }
 }

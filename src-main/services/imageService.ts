@@ -72,8 +72,9 @@ export function imageHandlers(ctx: ServiceContext): ImageHandlers {
       const removed = ids.map((id) => s.store.images.file(id)!.sha256);
       s.store.images.remove(ids);
       s.refreshCounts();
-      // Thumbnails are named by content and no other image has the same content (duplicates are refused).
-      await Promise.all(removed.map((sha) => s.thumbs.remove(sha)));
+      // Thumbnails are named by content: one goes only when no image of that content is left.
+      const gone = [...new Set(removed)].filter((sha) => !s.store.images.findBySha256(sha));
+      await Promise.all(gone.map((sha) => s.thumbs.remove(sha)));
       ctx.imagesChanged(null);
       ctx.projectChanged();
       return null;

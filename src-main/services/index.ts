@@ -1,4 +1,5 @@
 import { probeCompute } from '../compute/probeCompute';
+import { kindOf } from '../formats/fsCheck';
 import type { PickPurpose } from '../shared/api/app';
 import type { ComputeReport } from '../shared/api/system';
 import type { Handlers } from '../shared/contract';
@@ -8,7 +9,7 @@ import { classHandlers } from './classService';
 import { ServiceContext } from './context';
 import { datasetHandlers } from './datasetService';
 import { EventHub } from './events';
-import { resolveImage } from './imageFiles';
+import { resolveImage, type ServedImage } from './imageFiles';
 import { imageHandlers } from './imageService';
 import { openSampleProject } from './sampleProject';
 import { inspectHandlers } from './inspectService';
@@ -33,6 +34,8 @@ export interface ServicesOptions extends SystemFacts {
   spawnTrainer?: SpawnTrainer;
   /** The app's resources folder (the sample project lives there). */
   resourcesDir?: string;
+  /** The built module an exported model ships with (dist/deploy/detector.mjs). */
+  deployModule?: string;
   /** better-sqlite3's addon built for this runtime (`npm start` builds one for Electron); default: the package's. */
   sqliteBinding?: string;
 }
@@ -40,8 +43,11 @@ export interface ServicesOptions extends SystemFacts {
 export interface Services {
   handlers: Handlers;
   events: EventHub;
-  /** Absolute path of an image or thumbnail of the open project, or null: the image protocols serve nothing else. */
-  resolveImage(kind: 'image' | 'thumb', imageId: number): Promise<string | null>;
+  /**
+   * An image or thumbnail of the open project (its file and content type), or null: the image routes
+   * serve nothing else, and nothing that is no longer the file that was added.
+   */
+  resolveImage(kind: 'image' | 'thumb', imageId: number): Promise<ServedImage | null>;
   /** Resolves when background work (file checks, thumbnails) has settled; for tests and the CLI. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -52,10 +58,10 @@ export function createServices(options: ServicesOptions): Services {
   if (options.sqliteBinding) useSqliteBinding(options.sqliteBinding);
   const events = new EventHub();
   const ctx = new ServiceContext(options, events);
-  const trainer = new TrainerHost(options.spawnTrainer);
+  const settings = new SettingsService(options.userDataDir);
+  const trainer = new TrainerHost(options.spawnTrainer, () => settings.get().computeWorkers);
   const training = new TrainingService(ctx, trainer);
   ctx.onBeforeClose((session) => training.stopFor(session));
-  const settings = new SettingsService(options.userDataDir);
   // Probed once, on first use; a failed probe is retried on the next call.
   let compute: Promise<ComputeReport | null> | null = null;
   const computeReport = () =>
@@ -70,6 +76,10 @@ export function createServices(options: ServicesOptions): Services {
       if (!options.dialogs) throw new AppError('unsupported', 'Native dialogs exist only in the desktop app');
       const paths = await options.dialogs.pickPath(purpose);
       return paths ? { paths } : null;
+    },
+    'files.kind': async ({ path }) => {
+      const kind = await kindOf(path);
+      return kind === null ? 'missing' : kind === 'dir' ? 'folder' : 'file';
     },
     'settings.get': () => settings.get(),
     'settings.update': (change) => settings.update(change),

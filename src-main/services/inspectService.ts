@@ -3,7 +3,6 @@
 import type { InspectResult } from '../shared/api/training';
 import type { Handlers } from '../shared/contract';
 import { AppError } from '../shared/errors';
-import type { InspectJobResult } from '../training/jobs';
 import type { ServiceContext } from './context';
 import { resolveModel } from './modelFiles';
 import type { TrainerHost } from './trainerHost';
@@ -46,8 +45,8 @@ export function inspectHandlers(ctx: ServiceContext, trainer: TrainerHost): Pick
         },
         () => {},
       );
-      const { result } = await job.done;
-      const r = result as InspectJobResult;
+      const { result: r } = await job.done;
+      if (!r) throw new AppError('internal', 'The inspection was stopped before it finished.');
       const m = r.maps;
       const out: InspectResult = {
         modelId,

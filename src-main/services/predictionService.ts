@@ -6,7 +6,9 @@ import type { Handlers } from '../shared/contract';
 import { AppError } from '../shared/errors';
 import type { Detection } from '../training/protocol';
 import type { ServiceContext } from './context';
-import { resolveModel, toModelInfo } from './modelFiles';
+import { requireModel, resolveModel, toModelInfo } from './modelFiles';
+import { exportModel } from './modelExport';
+import { importPredictions } from './predictionImport';
 import { savePredictionBatch } from './predictionStore';
 import { forgetBestF1, modelBestF1 } from './reviewService';
 import type { TrainerHost } from './trainerHost';
@@ -19,17 +21,21 @@ export function predictionHandlers(
 ): Pick<
   Handlers,
   | 'models.list'
+  | 'models.export'
   | 'predict.run'
   | 'predictions.get'
   | 'predictions.latest'
   | 'predictions.resolve'
   | 'predictions.export'
+  | 'predictions.import'
 > {
   return {
     'models.list': () => {
       const session = ctx.project();
       return session.store.training.models().map((row) => toModelInfo(row, modelBestF1(session, row.id)));
     },
+
+    'models.export': (input) => exportModel(ctx, ctx.project(), input),
 
     'predict.run': async ({ modelId, scope, imageIds }) => {
       const session = ctx.project();
@@ -53,8 +59,13 @@ export function predictionHandlers(
       let pending: Detection[] = [];
       let stored = 0;
       let saved = 0;
+      // Images the trainer could not decode: skipped, and named when the task ends.
+      const skipped = new Map<number, string>();
       const flush = (done: number) => {
-        const ids = images.slice(stored, done).map((im) => im.id);
+        const ids = images
+          .slice(stored, done)
+          .map((im) => im.id)
+          .filter((id) => !skipped.has(id));
         const keep = new Set(ids);
         saved += savePredictionBatch(
           session,
@@ -68,16 +79,25 @@ export function predictionHandlers(
       };
       let job;
       try {
-        job = trainer
-          .host()
-          .run({ kind: 'predict', jobId: taskId, modelDir: model.dir, images, scoreThreshold: 0.05 }, (e) => {
+        job = trainer.host().run(
+          {
+            kind: 'predict',
+            jobId: taskId,
+            modelDir: model.dir,
+            images,
+            scoreThreshold: 0.05,
+            workers: trainer.workers(),
+          },
+          (e) => {
             if (session.closed) return;
             if (e.type === 'detections') pending.push(...e.detections);
+            else if (e.type === 'skipped') skipped.set(e.image.imageId, path.basename(e.image.path));
             else if (e.type === 'progress') {
               flush(e.done);
               progress(e.done);
             }
-          });
+          },
+        );
       } catch (e) {
         progress(0, 'failed', (e as Error).message);
         throw e;
@@ -88,10 +108,17 @@ export function predictionHandlers(
         progress(stored, 'failed', `Prediction failed: ${(e as Error).message}`);
         throw new AppError('internal', `Prediction failed: ${(e as Error).message}`);
       }
-      progress(images.length, 'done');
+      const names = [...skipped.values()];
+      progress(
+        images.length,
+        'done',
+        names.length === 0
+          ? undefined
+          : `${names.length} image${names.length === 1 ? '' : 's'} could not be decoded and ${names.length === 1 ? 'was' : 'were'} skipped: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}`,
+      );
       forgetBestF1(session, modelId);
       ctx.imagesChanged(null);
-      return { images: images.length, predictions: saved };
+      return { images: images.length - skipped.size, predictions: saved };
     },
 
     'predictions.get': ({ modelId, imageId }): Prediction[] => predictionsOf(ctx, modelId, imageId),
@@ -108,7 +135,7 @@ export function predictionHandlers(
 
     'predictions.export': ({ modelId, path: file }) => {
       const session = ctx.project();
-      resolveModel(session, modelId);
+      requireModel(session, modelId);
       const rows = session.store.training.allPredictions(modelId);
       const results = rows.map((p) => ({
         image_id: p.imageId,
@@ -124,6 +151,8 @@ export function predictionHandlers(
       }
       return { path: target, detections: results.length };
     },
+
+    'predictions.import': (input) => importPredictions(ctx, ctx.project(), input),
   };
 }
 

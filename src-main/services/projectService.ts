@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Handlers } from '../shared/contract';
 import { ProjectStore } from '../store/projectStore';
 import type { ServiceContext } from './context';
+import { MISSING_FILE_PROBLEM as MISSING } from './fileProblems';
 import { dataDirFor, PROJECT_EXTENSION, projectFilePath } from './projectPaths';
 import { RecentProjects } from './recentProjects';
 import { ProjectSession } from './session';
@@ -11,8 +12,6 @@ type ProjectHandlers = Pick<
   Handlers,
   'project.create' | 'project.open' | 'project.close' | 'project.current' | 'project.recent' | 'project.stats'
 >;
-
-const MISSING = 'file not found';
 
 export function projectHandlers(ctx: ServiceContext): ProjectHandlers {
   const recent = new RecentProjects(ctx.options.userDataDir);
@@ -94,5 +93,3 @@ async function checkFiles(ctx: ServiceContext, session: ProjectSession, signal: 
   session.store.images.setProblems(changes);
   ctx.imagesChanged(changes.map((c) => c.id));
 }
-
-export { MISSING as MISSING_FILE_PROBLEM };

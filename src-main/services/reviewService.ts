@@ -6,7 +6,7 @@ import type { Handlers } from '../shared/contract';
 import type { Box } from '../shared/api/project';
 import type { PredictionRow } from '../store/training';
 import type { ServiceContext } from './context';
-import { resolveModel } from './modelFiles';
+import { requireModel } from './modelFiles';
 import { uncertaintyOf } from './predictionStore';
 import type { ProjectSession } from './session';
 
@@ -72,7 +72,7 @@ export function evaluateModel(
   modelId: number,
   split: 'val' | 'train' | 'all',
 ): ModelEvaluation {
-  resolveModel(session, modelId);
+  requireModel(session, modelId);
   const images = labeledPredicted(session, modelId).filter((im) => split === 'all' || im.split === split);
   const ids = new Set(images.map((im) => im.id));
   const byImage = session.store.boxes.byImage();
@@ -122,7 +122,7 @@ export function reviewHandlers(
 
     'review.images': ({ modelId, scoreThreshold, sort, offset, limit }) => {
       const session = ctx.project();
-      resolveModel(session, modelId);
+      requireModel(session, modelId);
       const predicted = new Set(session.store.training.predictedImageIds(modelId));
       const images = session.store.images.files().filter((im) => predicted.has(im.id));
       const byImage = session.store.boxes.byImage();

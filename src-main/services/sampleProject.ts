@@ -26,6 +26,9 @@ export async function openSampleProject(ctx: ServiceContext, handlers: Handlers)
     return handlers['project.open']({ path: file }, CALL);
   await cp(source, dir, { recursive: true });
   await handlers['project.create']({ path: file, name: 'Blood cells (sample)' }, CALL);
-  await handlers['dataset.import']({ format: 'coco', path: path.join(dir, 'annotations.json') }, CALL);
+  await handlers['dataset.import'](
+    { format: 'coco', path: path.join(dir, 'annotations.json'), existing: 'keep' },
+    CALL,
+  );
   return ctx.project().info();
 }

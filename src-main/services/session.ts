@@ -2,6 +2,8 @@ import path from 'node:path';
 import type { ProjectInfo } from '../shared/api/project';
 import { AppError } from '../shared/errors';
 import type { ProjectCounts, ProjectStore } from '../store/projectStore';
+import type { ImageVerdict } from '../imaging/verify';
+import { ImportJournal } from './importJournal';
 import { dataDirFor, toAbsolutePath, toStoredPath } from './projectPaths';
 import { ThumbnailCache } from './thumbnails';
 
@@ -16,6 +18,10 @@ export class ProjectSession {
   readonly thumbs: ThumbnailCache;
   /** Kept in step with every write, so ProjectInfo costs nothing to send after an edit. */
   counts: ProjectCounts;
+  /** This session's imports that can still be undone. */
+  readonly imports = new ImportJournal();
+  /** Full-decode results by content, so a preview and the import after it decode each file once. */
+  readonly verdicts = new Map<string, ImageVerdict>();
   readonly #closing = new AbortController();
   readonly #tasks = new Set<Promise<void>>();
   /** Makes recent edits durable on disk within half a second, off the path of any save. */

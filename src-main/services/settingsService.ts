@@ -35,6 +35,7 @@ export class SettingsService {
     const next: Settings = {
       shortcuts: { ...base.shortcuts, ...change.shortcuts },
       thumbnailSize: change.thumbnailSize ?? base.thumbnailSize,
+      computeWorkers: change.computeWorkers === undefined ? base.computeWorkers : change.computeWorkers,
     };
     for (const [action, chord] of Object.entries(change.shortcuts ?? {})) {
       const other = Object.entries(next.shortcuts).find(([a, c]) => a !== action && c === chord);

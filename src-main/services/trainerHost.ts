@@ -6,7 +6,11 @@ export class TrainerHost {
   readonly #spawn: SpawnTrainer | undefined;
   #host: JobHost | null = null;
 
-  constructor(spawn: SpawnTrainer | undefined) {
+  /** `workers`: the user's setting for compute workers (null: one per physical core). */
+  constructor(
+    spawn: SpawnTrainer | undefined,
+    readonly workers: () => number | null = () => null,
+  ) {
     this.#spawn = spawn;
   }
 

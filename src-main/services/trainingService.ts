@@ -2,14 +2,21 @@
 // run writes back (metrics, the model, its validation predictions) into the project database.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ComputeReport } from '../shared/api/system';
-import { TrainConfig, type RunInfo, type TrainConfigInput, type TrainPlan } from '../shared/api/training';
+import { cpuDevice, trainingWorkers, usesWorkers, type ComputeReport } from '../shared/api/system';
+import {
+  TrainConfig,
+  type RunInfo,
+  type TrainConfigInput,
+  type TrainPlan,
+  type TrainProfile,
+} from '../shared/api/training';
 import type { Handlers } from '../shared/contract';
 import { AppError } from '../shared/errors';
+import { modelName, runSettings } from '../shared/runSettings';
 import type { RunRow, RunSummary } from '../store/training';
-import { checkpointStep, listCheckpoints } from '../training/checkpointFiles';
 import type { JobHandle } from '../training/jobHost';
-import type { Detection, Snapshot } from '../training/protocol';
+import { Snapshot, type Detection, type SkippedImage } from '../training/protocol';
+import { latestCheckpointStep, runDirOf, snapshotFileOf } from '../training/runFiles';
 import type { ServiceContext } from './context';
 import { savePredictionBatch } from './predictionStore';
 import type { ProjectSession } from './session';
@@ -23,7 +30,7 @@ interface ActiveRun {
 }
 
 export function runDir(session: ProjectSession, runId: number): string {
-  return path.join(session.dataDir, 'runs', String(runId));
+  return runDirOf(session.dataDir, runId);
 }
 
 export function toRunInfo(row: RunRow): RunInfo {
@@ -43,6 +50,12 @@ export function toRunInfo(row: RunRow): RunInfo {
     imagesPerSec: summary.imagesPerSec ?? null,
     AP: summary.AP ?? null,
     AP50: summary.AP50 ?? null,
+    totalSteps: summary.totalSteps ?? null,
+    skippedImages: (summary.skippedImages ?? []).map((s) => ({
+      file: path.basename(s.path),
+      reason: s.reason,
+    })),
+    profile: summary.profile ?? null,
     error: row.error,
     modelId: row.modelId,
   };
@@ -52,7 +65,6 @@ export function toRunInfo(row: RunRow): RunInfo {
  * The settings one click would use. CPU training gets the small network at a modest size and a time
  * budget; a GPU gets a ResNet and epochs. Every choice says why.
  */
-const MIN_REFINE_SIZE = 256;
 const WASM_HEAP_MB = 4096;
 /** Peak tensor memory of a training step per input pixel, MB (bench:detector, batch 4 / 1 at 256²). */
 const TENSOR_MB_PER_PIXEL: Record<TrainConfig['preset'], number> = {
@@ -65,20 +77,30 @@ export function estimatedTensorMb(c: Pick<TrainConfig, 'preset' | 'size' | 'batc
   return TENSOR_MB_PER_PIXEL[c.preset] * c.batchSize * c.size * c.size;
 }
 
+/** The compute a run would use: on the CPU backends, the device line with its number of workers. */
+export function runCompute(compute: ComputeReport, workers: number | null): ComputeReport {
+  if (!usesWorkers(compute.backend)) return compute;
+  const threads = workers ?? compute.threads;
+  const simd = /SIMD/.test(compute.device);
+  return { ...compute, threads, device: cpuDevice(threads, compute.backend as 'wasm' | 'cpu', simd) };
+}
+
 export function planTraining(
-  compute: ComputeReport,
+  probed: ComputeReport,
   counts: { train: number; val: number; classes: number },
   overrides: Partial<TrainConfigInput> = {},
+  /** Compute workers from the user's settings (null: one per physical core). */
+  settingsWorkers: number | null = null,
 ): TrainPlan {
-  const base: TrainConfigInput = { assigner: 'dw', refine: true, evalEvery: counts.val > 0 ? 200 : null };
-  if (compute.usesGpu) {
+  const base: TrainConfigInput = { assigner: 'dw', refine: true, evalEvery: null, workers: settingsWorkers };
+  if (probed.usesGpu) {
     base.preset = counts.train >= 300 ? 'resnet50' : 'resnet18';
     base.size = 512;
     base.batchSize = 8;
     base.epochs = Math.min(100, Math.max(12, Math.round(12_000 / Math.max(counts.train, 1))));
   } else {
     base.preset = 'small';
-    base.size = compute.backend === 'tensorflow' ? 384 : 320;
+    base.size = probed.backend === 'tensorflow' ? 384 : 320;
     base.batchSize = 4;
     base.minutes = Math.min(60, Math.max(10, Math.round(counts.train / 10)));
     base.warmupSteps = 100;
@@ -87,15 +109,10 @@ export function planTraining(
   if (clean.epochs !== undefined) base.minutes = null;
   if (clean.minutes !== undefined) base.epochs = null;
   const config = TrainConfig.parse({ ...base, ...clean });
-  const notes: string[] = [];
-  // DW's regression starts at 4 strides, so at small inputs most refinement samples start off the
-  // coarser maps, where the zero-padded sampler has no gradient: refinement then does not learn.
-  if (config.assigner === 'dw' && config.refine && config.size < MIN_REFINE_SIZE && !('refine' in clean)) {
-    config.refine = false;
-    notes.push(
-      `Box refinement is off at ${config.size} px: it needs inputs of at least ${MIN_REFINE_SIZE} px to learn.`,
-    );
-  }
+  const settings = runSettings(config);
+  // The plan's settings are those the run will use.
+  config.refine = settings.refine;
+  const compute = runCompute(probed, trainingWorkers(probed.threads, config.workers, config.batchSize));
 
   // Reasons describe the settings actually used; a value the user set is marked as theirs.
   const yours = (key: keyof TrainConfigInput) => (key in clean ? ' (your setting)' : '');
@@ -111,6 +128,23 @@ export function planTraining(
       }.`,
     );
   }
+  if (usesWorkers(compute.backend)) {
+    const threads = compute.threads;
+    const n = `${threads} compute worker${threads === 1 ? '' : 's'}`;
+    const why =
+      threads < (config.workers ?? probed.threads)
+        ? ', no more than the images of a step'
+        : config.workers === null
+          ? ', one per physical core'
+          : 'workers' in clean
+            ? ' (your setting)'
+            : ' (from Settings)';
+    reasons.push(
+      threads === 1
+        ? `${n}${why}: each step runs on one thread.`
+        : `${n}${why}: each step's batch is split between them and their gradients are summed.`,
+    );
+  }
   if (config.minutes !== null) {
     reasons.push(
       `A ${config.minutes}-minute budget${yours('minutes')} for ${counts.train} training images; more time gives better accuracy.`,
@@ -120,12 +154,12 @@ export function planTraining(
   }
   reasons.push(
     config.assigner === 'dw'
-      ? `DW label assignment${config.refine ? ' with box refinement' : ''}${yours('assigner')} (the paper’s best setting is DW with refinement).`
+      ? `DW label assignment${settings.refine ? ' with box refinement' : ''}${yours('assigner')} (the paper’s best setting is DW with refinement).`
       : `FCOS label assignment${yours('assigner')}: the baseline DW is compared against.`,
   );
   if (counts.val === 0)
     reasons.push('No validation images: mAP cannot be measured. Move some images to the val split.');
-  reasons.push(...notes);
+  if (settings.refineDropped) reasons.push(settings.refineDropped);
   let blocker: string | null = null;
   const needMb = estimatedTensorMb(config);
   if (compute.backend === 'wasm' && needMb > WASM_HEAP_MB * 0.8) {
@@ -157,6 +191,7 @@ export class TrainingService {
       compute,
       { train: snapshot.train.length, val: snapshot.val.length, classes: snapshot.classes.length },
       overrides,
+      this.trainer.workers(),
     );
   }
 
@@ -170,7 +205,7 @@ export class TrainingService {
     const runId = repo.createRun(plan.config, snapshot.hash);
     const dir = runDir(session, runId);
     mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, 'snapshot.json'), JSON.stringify(snapshot));
+    writeFileSync(snapshotFileOf(dir), JSON.stringify(snapshot));
     this.#launch(session, runId, plan.config, snapshot, false);
     return toRunInfo(repo.run(runId)!);
   }
@@ -184,13 +219,12 @@ export class TrainingService {
     if (row.status === 'done')
       throw new AppError('conflict', `Run ${runId} has finished; start a new run instead.`);
     const dir = runDir(session, runId);
-    const latest = listCheckpoints(dir).pop();
-    if (!latest)
+    const step = latestCheckpointStep(dir);
+    if (step === null)
       throw new AppError('conflict', `Run ${runId} stopped before its first checkpoint: start a new run.`);
-    const step = checkpointStep(latest);
     repo.truncateMetrics(runId, step);
     const config = TrainConfig.parse(JSON.parse(row.config));
-    const snapshot = JSON.parse(readFileSync(path.join(dir, 'snapshot.json'), 'utf8')) as Snapshot;
+    const snapshot = Snapshot.parse(JSON.parse(readFileSync(snapshotFileOf(dir), 'utf8')));
     this.#launch(session, runId, config, snapshot, true);
     return toRunInfo(repo.run(runId)!);
   }
@@ -238,23 +272,41 @@ export class TrainingService {
     const host = this.trainer.host();
     const emitState = (state: RunInfo['state'], message: string | null = null) =>
       this.ctx.events.emit('train.state', { runId, state, message });
-    let lastStep: { step: number; imagesPerSec: number; elapsedSec: number } = {
-      step: 0,
-      imagesPerSec: 0,
-      elapsedSec: 0,
-    };
+    // A resumed run keeps what its first part recorded.
+    const before = toRunInfo(repo.run(runId)!);
+    const earlier = JSON.parse(repo.run(runId)!.summary ?? '{}') as Partial<RunSummary>;
+    let lastStep = { step: before.steps, imagesPerSec: 0, elapsedSec: before.durationSec };
+    let totalSteps: number | null = earlier.totalSteps ?? null;
+    let compute: ComputeReport | null = null;
+    const skipped: SkippedImage[] = [...(earlier.skippedImages ?? [])];
     let bestAP: { AP: number; AP50: number } | null = null;
+    let profile: TrainProfile | null = null;
     // Each validation streams its detections, then its summary: keep the last complete set.
     let pendingDetections: Detection[] = [];
     let lastEvalDetections: Detection[] = [];
     let finalEvalStep = -1;
+
+    const summary = (): RunSummary => ({
+      backend: compute?.backend ?? host.lastCompute?.backend ?? null,
+      device: compute?.device ?? host.lastCompute?.device ?? null,
+      trainImages: snapshot.train.length,
+      valImages: snapshot.val.length,
+      steps: lastStep.step,
+      durationSec: lastStep.elapsedSec,
+      imagesPerSec: lastStep.imagesPerSec || null,
+      AP: bestAP?.AP ?? null,
+      AP50: bestAP?.AP50 ?? null,
+      totalSteps,
+      skippedImages: skipped,
+      profile,
+    });
 
     const job = host.run(
       {
         kind: 'train',
         jobId: `run-${runId}-${Date.now()}`,
         runDir: dir,
-        snapshotPath: path.join(dir, 'snapshot.json'),
+        snapshotPath: snapshotFileOf(dir),
         config,
         resume,
       },
@@ -262,6 +314,10 @@ export class TrainingService {
         if (session.closed) return;
         if (e.type === 'step') {
           lastStep = e.metrics;
+          if (e.metrics.totalSteps !== null && totalSteps !== e.metrics.totalSteps) {
+            totalSteps = e.metrics.totalSteps;
+            repo.setRunSummary(runId, summary());
+          }
           repo.addMetric(runId, e.metrics.step, { type: 'step', metrics: e.metrics });
           this.ctx.events.emit('train.step', { runId, metrics: e.metrics });
         } else if (e.type === 'eval') {
@@ -273,6 +329,18 @@ export class TrainingService {
           this.ctx.events.emit('train.eval', { runId, summary: e.summary });
         } else if (e.type === 'detections') {
           pendingDetections.push(...e.detections);
+        } else if (e.type === 'compute') {
+          compute = e.compute;
+          repo.setRunState(runId, 'running', { backend: compute.backend });
+          repo.setRunSummary(runId, summary());
+        } else if (e.type === 'skipped') {
+          if (!skipped.some((s) => s.imageId === e.image.imageId)) skipped.push(e.image);
+          repo.setRunSummary(runId, summary());
+          this.ctx.events.emit('train.skipped', {
+            runId,
+            file: path.basename(e.image.path),
+            reason: e.image.reason,
+          });
         }
       },
     );
@@ -280,45 +348,31 @@ export class TrainingService {
     repo.setRunState(runId, 'running', { backend: host.lastCompute?.backend ?? null });
     emitState('running');
 
-    const summary = (): RunSummary => ({
-      backend: host.lastCompute?.backend ?? null,
-      device: host.lastCompute?.device ?? null,
-      trainImages: snapshot.train.length,
-      valImages: snapshot.val.length,
-      steps: lastStep.step,
-      durationSec: lastStep.elapsedSec,
-      imagesPerSec: lastStep.imagesPerSec || null,
-      AP: bestAP?.AP ?? null,
-      AP50: bestAP?.AP50 ?? null,
-    });
-
     void job.done
-      .then((outcome) => {
+      .then(({ cancelled, result }) => {
         if (session.closed) return;
-        const result = outcome.result as {
-          modelDir: string;
-          steps: number;
-          elapsedSec: number;
-          imagesPerSec: number;
-        } | null;
-        if (result)
+        if (result) {
           lastStep = { step: result.steps, elapsedSec: result.elapsedSec, imagesPerSec: result.imagesPerSec };
+          totalSteps = result.totalSteps;
+          profile = result.profile;
+        }
         repo.setRunSummary(runId, summary());
-        if (outcome.cancelled) {
+        if (cancelled || !result?.modelDir) {
           repo.setRunState(runId, 'cancelled');
           emitState('cancelled', 'Stopped after a checkpoint: resume continues from there.');
           return;
         }
         const modelId = repo.createModel({
           runId,
-          path: path.relative(session.dataDir, result!.modelDir),
+          path: path.relative(session.dataDir, result.modelDir),
           metrics: bestAP,
-          name: `Run ${runId} · ${config.assigner.toUpperCase()}${config.assigner === 'dw' && config.refine ? '+refine' : ''}`,
+          name: modelName(runId, config),
         });
         // The last validation's detections become the model's predictions on the val images, so
         // Review can show them at once.
         if (finalEvalStep === lastStep.step) {
-          const valIds = snapshot.val.map((im) => im.id);
+          const unread = new Set(skipped.map((s) => s.imageId));
+          const valIds = snapshot.val.map((im) => im.id).filter((id) => !unread.has(id));
           savePredictionBatch(session, modelId, snapshot.classes, valIds, lastEvalDetections);
         }
         repo.setRunState(runId, 'done');

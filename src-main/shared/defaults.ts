@@ -43,4 +43,4 @@ export const DEFAULT_SHORTCUTS: Record<(typeof SHORTCUT_ACTIONS)[number], string
   help: '?',
 };
 
-export const DEFAULT_SETTINGS = { shortcuts: DEFAULT_SHORTCUTS, thumbnailSize: 160 };
+export const DEFAULT_SETTINGS = { shortcuts: DEFAULT_SHORTCUTS, thumbnailSize: 160, computeWorkers: null };

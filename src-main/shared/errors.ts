@@ -43,6 +43,11 @@ export type Envelope<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo
 export function toErrorInfo(e: unknown): ErrorInfo {
   if (isAppError(e)) return { code: e.code, message: e.message };
   // Only the message crosses the edge; the stack stays in the process that threw.
-  const message = e instanceof Error ? e.message : String(e);
+  let message: string;
+  try {
+    message = e instanceof Error ? String(e.message) : String(e);
+  } catch {
+    message = ''; // a thrown value whose own conversion to text throws
+  }
   return { code: 'internal', message: message || 'Unexpected error' };
 }

@@ -35,14 +35,16 @@ export const SOCKET_PATH = '/ws';
  * and the payload go through the contract's validation like any other call). null: not a call.
  */
 export function readSocketCall(data: string): { id: number; method: unknown; payload: unknown } | null {
-  let msg: { id?: unknown; method?: unknown; payload?: unknown };
+  let msg: unknown;
   try {
-    msg = JSON.parse(data) as typeof msg;
+    msg = JSON.parse(data);
   } catch {
     return null;
   }
-  if (typeof msg !== 'object' || msg === null || typeof msg.id !== 'number') return null;
-  return { id: msg.id, method: msg.method, payload: msg.payload };
+  if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return null;
+  const { id, method, payload } = msg as Record<string, unknown>;
+  if (typeof id !== 'number' || !Number.isSafeInteger(id)) return null;
+  return { id, method, payload };
 }
 
 export function isSocketReply(msg: SocketServerMessage): msg is SocketReply {

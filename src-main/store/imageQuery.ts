@@ -159,6 +159,11 @@ function whereClause(f: ImageFilter, params: Params, use: 'page' | 'count'): str
   if (f.hasProblem !== undefined) {
     conds.push(f.hasProblem ? 'i.problem IS NOT NULL' : 'i.problem IS NULL');
   }
+  if (f.duplicates !== undefined) {
+    // images_sha256 makes this one index probe per image.
+    const dup = 'EXISTS (SELECT 1 FROM images d WHERE d.sha256 = i.sha256 AND d.id <> i.id)';
+    conds.push(f.duplicates ? dup : `NOT ${dup}`);
+  }
   if (f.search !== undefined && f.search.trim() !== '') {
     conds.push("i.file_name LIKE @search ESCAPE '\\'");
     params.search = `%${f.search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

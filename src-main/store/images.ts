@@ -15,6 +15,9 @@ export interface NewImage {
   orientation: number;
   split: Split;
   status?: ImageStatus;
+  /** Where the path led when it was added (symbolic links resolved), and the file's modification time. */
+  realPath: string;
+  mtimeMs: number;
 }
 
 /** The columns the file-level work (thumbnails, checks, export) needs. */
@@ -29,15 +32,23 @@ export interface ImageFile {
   status: ImageStatus;
   split: Split;
   problem: string | null;
+  bytes: number;
+  /** Null for images added before the app recorded them. */
+  realPath: string | null;
+  mtimeMs: number | null;
 }
 
-const FILE_COLUMNS = 'id, path, file_name AS fileName, sha256, format, width, height, status, split, problem';
+const FILE_COLUMNS =
+  'id, path, file_name AS fileName, sha256, format, width, height, status, split, problem, bytes, ' +
+  'real_path AS realPath, mtime_ms AS mtimeMs';
 
 export class ImageRepo {
   readonly #db: Database.Database;
   readonly #query: ImageQuery;
   readonly #insert: Database.Statement;
   readonly #bySha: Database.Statement<[string], { id: number; path: string }>;
+  readonly #allBySha: Database.Statement<[string], { id: number; path: string; fileName: string }>;
+  readonly #setIdentity: Database.Statement<[string, number, number]>;
   readonly #byPath: Database.Statement<[string], { id: number; path: string }>;
   readonly #file: Database.Statement<[number], ImageFile>;
   readonly #files: Database.Statement<[], ImageFile>;
@@ -51,10 +62,16 @@ export class ImageRepo {
     this.#db = db;
     this.#query = new ImageQuery(db);
     this.#insert = db.prepare(
-      `INSERT INTO images (path, file_name, sha256, bytes, format, width, height, orientation, status, split, added_at)
-       VALUES (@path, @fileName, @sha256, @bytes, @format, @width, @height, @orientation, @status, @split, @addedAt)`,
+      `INSERT INTO images (path, file_name, sha256, bytes, format, width, height, orientation, status, split,
+                           added_at, real_path, mtime_ms)
+       VALUES (@path, @fileName, @sha256, @bytes, @format, @width, @height, @orientation, @status, @split,
+               @addedAt, @realPath, @mtimeMs)`,
     );
     this.#bySha = db.prepare('SELECT id, path FROM images WHERE sha256 = ? ORDER BY id LIMIT 1');
+    this.#allBySha = db.prepare(
+      'SELECT id, path, file_name AS fileName FROM images WHERE sha256 = ? ORDER BY id',
+    );
+    this.#setIdentity = db.prepare('UPDATE images SET real_path = ?, mtime_ms = ? WHERE id = ?');
     this.#byPath = db.prepare('SELECT id, path FROM images WHERE path = ?');
     this.#file = db.prepare(`SELECT ${FILE_COLUMNS} FROM images WHERE id = ?`);
     this.#files = db.prepare(`SELECT ${FILE_COLUMNS} FROM images ORDER BY id`);
@@ -78,6 +95,16 @@ export class ImageRepo {
 
   findBySha256(sha256: string): { id: number; path: string } | undefined {
     return this.#bySha.get(sha256);
+  }
+
+  /** Every image with this content, oldest first (identical files are all kept). */
+  allBySha256(sha256: string): { id: number; path: string; fileName: string }[] {
+    return this.#allBySha.all(sha256);
+  }
+
+  /** Records where an image's file now really is and its modification time (its content unchanged). */
+  setIdentity(id: number, realPath: string, mtimeMs: number): void {
+    this.#setIdentity.run(realPath, mtimeMs, id);
   }
 
   findByPath(path: string): { id: number; path: string } | undefined {

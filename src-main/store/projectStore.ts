@@ -3,7 +3,14 @@ import { BoxRepo } from './boxes';
 import { ClassRepo } from './classes';
 import { openDatabase } from './database';
 import { ImageRepo } from './images';
-import { applyImport, type ImportApplied, type ImportPlan } from './importBatch';
+import {
+  applyImport,
+  imageFingerprints,
+  undoImport,
+  type ImportApplied,
+  type ImportPlan,
+  type ImportUndo,
+} from './importBatch';
 import { MetaRepo } from './meta';
 import { SCHEMA_VERSION } from './migrations';
 import { projectStats } from './stats';
@@ -74,6 +81,14 @@ export class ProjectStore {
 
   applyImport(plan: ImportPlan): ImportApplied {
     return applyImport(this.db, this, plan);
+  }
+
+  undoImport(undo: ImportUndo): { keptClasses: number } {
+    return undoImport(this.db, undo);
+  }
+
+  imageFingerprints(ids: readonly number[]): string[] {
+    return imageFingerprints(this.db, ids);
   }
 
   /**

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { EvalSummary, RunState, StepMetrics } from '../shared/api/training';
+import type { EvalSummary, RunState, StepMetrics, TrainProfile } from '../shared/api/training';
 
 /** What a finished (or stopped) run leaves besides its metrics. */
 export interface RunSummary {
@@ -12,6 +12,11 @@ export interface RunSummary {
   imagesPerSec: number | null;
   AP: number | null;
   AP50: number | null;
+  /** The run's length in steps, fixed when it started (from its budget). */
+  totalSteps?: number | null;
+  /** Images the run could not decode and went on without. */
+  skippedImages?: Array<{ imageId: number; path: string; reason: string }>;
+  profile?: TrainProfile | null;
 }
 
 export interface RunRow {
@@ -36,6 +41,10 @@ export interface ModelRow {
   metrics: string | null;
   createdAt: string;
   config: string | null;
+  /** 'imported': detections read from a results file; no network (`path` is empty). */
+  source: 'trained' | 'imported';
+  /** The results file an imported model came from, else null. */
+  origin: string | null;
 }
 
 export interface PredictionRow {
@@ -86,6 +95,7 @@ export class TrainingRepo {
       `INSERT INTO models (run_id, path, metrics, created_at, name) VALUES (@runId, @path, @metrics, @createdAt, @name)`,
     );
     const modelColumns = `m.id, m.run_id AS runId, m.name, m.path, m.metrics, m.created_at AS createdAt,
+      m.source, m.origin,
       (SELECT r.config FROM runs r WHERE r.id = m.run_id) AS config`;
     this.#models = db.prepare(`SELECT ${modelColumns} FROM models m ORDER BY m.id DESC`);
     this.#model = db.prepare(`SELECT ${modelColumns} FROM models m WHERE m.id = ?`);
@@ -181,6 +191,36 @@ export class TrainingRepo {
         createdAt: new Date().toISOString(),
       }).lastInsertRowid,
     );
+  }
+
+  /** A model made from a results file: no run, no network, only the predictions stored with it. */
+  createImportedModel(m: { name: string; origin: string }): number {
+    return Number(
+      this.#db
+        .prepare(
+          `INSERT INTO models (run_id, path, metrics, created_at, name, source, origin)
+           VALUES (NULL, '', NULL, ?, ?, 'imported', ?)`,
+        )
+        .run(new Date().toISOString(), m.name, m.origin).lastInsertRowid,
+    );
+  }
+
+  /**
+   * An imported model with its predictions over `imageIds` (and the images' uncertainty), in one
+   * transaction: the whole file becomes a model, or nothing changes.
+   */
+  addImportedModel(
+    m: { name: string; origin: string },
+    imageIds: readonly number[],
+    predictions: readonly NewPrediction[],
+    uncertainty: ReadonlyMap<number, number>,
+  ): number {
+    return this.#db.transaction(() => {
+      const id = this.createImportedModel(m);
+      this.savePredictions(id, imageIds, predictions);
+      this.setUncertainty(uncertainty);
+      return id;
+    })();
   }
 
   models(): ModelRow[] {

@@ -5,7 +5,14 @@
 import type { ComputeReport } from '../shared/api/system';
 import { AppError } from '../shared/errors';
 import { isOutOfMemory, outOfMemoryReason } from './outOfMemory';
-import { FromTrainer, type JobSpec, type ToTrainer } from './protocol';
+import {
+  FromTrainer,
+  type JobKind,
+  type JobOf,
+  type JobResult,
+  type JobSpec,
+  type ToTrainer,
+} from './protocol';
 
 export interface TrainerProcess {
   send(msg: ToTrainer): void;
@@ -20,14 +27,15 @@ export type SpawnTrainer = () => TrainerProcess;
 
 export type JobEvent = Exclude<FromTrainer, { type: 'ready' } | { type: 'done' } | { type: 'failed' }>;
 
-export interface JobOutcome {
+export interface JobOutcome<K extends JobKind = JobKind> {
   cancelled: boolean;
-  result: unknown;
+  /** Null when the job was stopped before it could answer (a cancel that had to kill the process). */
+  result: JobResult<K> | null;
 }
 
-export interface JobHandle {
+export interface JobHandle<K extends JobKind = JobKind> {
   readonly jobId: string;
-  readonly done: Promise<JobOutcome>;
+  readonly done: Promise<JobOutcome<K>>;
   cancel(): void;
 }
 
@@ -36,7 +44,7 @@ interface Running {
   /** The process the job was sent to, once it was. */
   proc?: TrainerProcess;
   onEvent: (e: JobEvent) => void;
-  resolve: (o: JobOutcome) => void;
+  resolve: (o: JobOutcome<JobKind>) => void;
   reject: (e: Error) => void;
   cancelTimer?: ReturnType<typeof setTimeout>;
 }
@@ -70,20 +78,25 @@ export class JobHost {
     return this.#running !== null;
   }
 
-  run(job: JobSpec, onEvent: (e: JobEvent) => void): JobHandle {
+  run<K extends JobKind>(job: JobOf<K>, onEvent: (e: JobEvent) => void): JobHandle<K> {
     if (this.#running) {
       throw new AppError(
         'conflict',
         'Another job is running in the trainer; cancel it or wait for it to finish.',
       );
     }
-    let resolve!: (o: JobOutcome) => void;
+    let resolve!: (o: JobOutcome<K>) => void;
     let reject!: (e: Error) => void;
-    const done = new Promise<JobOutcome>((res, rej) => {
+    const done = new Promise<JobOutcome<K>>((res, rej) => {
       resolve = res;
       reject = rej;
     });
-    const running: Running = { job, onEvent, resolve, reject };
+    const running: Running = {
+      job,
+      onEvent,
+      resolve: resolve as (o: JobOutcome<JobKind>) => void,
+      reject,
+    };
     this.#running = running;
     this.#start()
       .then(() => {
@@ -137,7 +150,17 @@ export class JobHost {
       proc.onMessage((raw) => {
         const parsed = FromTrainer.safeParse(raw);
         if (!parsed.success) {
-          this.#onLog('warn', `trainer sent an unexpected message: ${parsed.error.message.slice(0, 300)}`);
+          const detail = parsed.error.issues[0];
+          const where = detail ? `${detail.path.join('.')}: ${detail.message}` : parsed.error.message;
+          this.#onLog('warn', `trainer sent an unexpected message (${where.slice(0, 300)})`);
+          // A result that does not match its job's schema ends the job, rather than leaving it waiting.
+          const end = raw as { type?: unknown; jobId?: unknown } | null;
+          const running = this.#running;
+          if (running && end?.jobId === running.job.jobId && (end.type === 'done' || end.type === 'failed'))
+            this.#finish(
+              running,
+              new Error(`The trainer's answer to the ${running.job.kind} job was malformed (${where}).`),
+            );
           return;
         }
         const msg = parsed.data;
@@ -149,7 +172,14 @@ export class JobHost {
         } else if (this.#running && 'jobId' in msg && msg.jobId === this.#running.job.jobId) {
           const running = this.#running;
           if (msg.type === 'done') {
-            this.#finish(running, null, { cancelled: msg.cancelled, result: msg.result });
+            const { kind, ...result } = msg.result;
+            if (kind !== running.job.kind)
+              this.#finish(
+                running,
+                new Error(`The trainer's answer to the ${running.job.kind} job was a ${kind} result.`),
+              );
+            else
+              this.#finish(running, null, { cancelled: msg.cancelled, result: result as JobResult<JobKind> });
           } else if (msg.type === 'failed' && isOutOfMemory(msg.message)) {
             this.#finish(running, new Error(outOfMemoryReason(this.#lastCompute, running.job, msg.message)));
             // What an out-of-memory leaves behind is not to be trusted (WebAssembly's heap never shrinks,
@@ -195,7 +225,7 @@ export class JobHost {
     proc.kill();
   }
 
-  #finish(running: Running, error: Error | null, outcome?: JobOutcome): void {
+  #finish(running: Running, error: Error | null, outcome?: JobOutcome<JobKind>): void {
     if (this.#running !== running) return;
     this.#running = null;
     clearTimeout(running.cancelTimer);

@@ -21,6 +21,8 @@ const OUT_OF_MEMORY = [
   // WebAssembly.Memory(): could not allocate memory; WebAssembly.Memory.grow(): Maximum memory size exceeded.
   /WebAssembly\.Memory.*(could not|maximum memory|grow)/i,
   /Cannot enlarge memory/i,
+  // WebGPU: a buffer the device could not allocate.
+  /GPUOutOfMemoryError|Failed to allocate .*buffer|out of device memory/i,
   /RangeError: .*memory/i,
   // emscripten's abort when an allocation fails, with no message.
   /Aborted\(\)/,
@@ -45,6 +47,8 @@ function where(compute: ComputeReport | null): string {
   switch (compute?.backend) {
     case 'tensorflow-gpu':
       return `on the GPU (${compute.device}, TensorFlow backend): its memory is full`;
+    case 'webgpu':
+      return `on the GPU (${compute.device}, WebGPU backend): its memory is full`;
     case 'tensorflow':
       return "on the TensorFlow CPU backend: the computer's memory is full";
     case 'wasm':

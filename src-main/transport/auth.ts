@@ -39,11 +39,24 @@ export function isLoopbackHost(host: string): boolean {
   return LOOPBACK_HOSTS.has(host.toLowerCase());
 }
 
-/** Host header check against DNS rebinding: only loopback names, on any port (SSH tunnels remap ports). */
+/**
+ * Host header check against DNS rebinding: only loopback names, on any port (SSH tunnels remap ports).
+ * The header is parsed as a URL authority, as a browser would read it, and must be nothing else: user
+ * info ("127.0.0.1:8765@evil.com" is evil.com to a parser), a path, a query or a fragment refuse it.
+ */
 export function hostHeaderAllowed(hostHeader: string | undefined): boolean {
   if (!hostHeader) return false;
-  const host = hostHeader.startsWith('[')
-    ? hostHeader.slice(0, hostHeader.indexOf(']') + 1)
-    : hostHeader.split(':')[0]!;
-  return isLoopbackHost(host);
+  let url: URL;
+  try {
+    url = new URL(`http://${hostHeader}`);
+  } catch {
+    return false;
+  }
+  const onlyAuthority =
+    url.username === '' &&
+    url.password === '' &&
+    url.pathname === '/' &&
+    url.search === '' &&
+    url.hash === '';
+  return onlyAuthority && !/[/?#@\\]/.test(hostHeader) && isLoopbackHost(url.hostname);
 }

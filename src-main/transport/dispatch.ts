@@ -23,7 +23,7 @@ export function createDispatch(handlers: Handlers, options: DispatchOptions = {}
   return async (method, payload, call) => {
     try {
       if (!isMethodName(method)) {
-        throw new AppError('invalid_request', `Unknown method: ${String(method).slice(0, 80)}`);
+        throw new AppError('invalid_request', `Unknown method: ${describeMethod(method)}`);
       }
       const parsed = methods[method].input.safeParse(payload ?? {});
       if (!parsed.success) {
@@ -40,8 +40,17 @@ export function createDispatch(handlers: Handlers, options: DispatchOptions = {}
       return { ok: true, value };
     } catch (e) {
       const error = toErrorInfo(e);
-      if (error.code === 'internal') console.error(`${String(method)} failed:`, e);
+      if (error.code === 'internal') console.error(`${describeMethod(method)} failed:`, e);
       return { ok: false, error };
     }
   };
+}
+
+/**
+ * A method name for a message, from whatever the caller sent: only a string is shown (cut short);
+ * anything else by its type, since turning an object into text runs its own code and may throw.
+ */
+function describeMethod(method: unknown): string {
+  if (typeof method === 'string') return method.slice(0, 80);
+  return method === null ? 'null' : `(a ${Array.isArray(method) ? 'list' : typeof method}, not a name)`;
 }

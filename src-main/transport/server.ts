@@ -3,10 +3,10 @@ import { stat } from 'node:fs/promises';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import type { Services } from '../services';
 import { CONTENT_SECURITY_POLICY } from '../shared/security';
-import { readSocketCall, SOCKET_PATH, type SocketEvent, type SocketReply } from '../shared/socket';
+import { SOCKET_PATH } from '../shared/socket';
 import {
   bearerToken,
   cookieName,
@@ -17,7 +17,18 @@ import {
   tokensEqual,
 } from './auth';
 import { createDispatch } from './dispatch';
+import {
+  allowMethods,
+  decodePath,
+  HttpError,
+  MAX_BODY_BYTES,
+  readBody,
+  requestUrl,
+  requireJson,
+  sendHttpError,
+} from './http';
 import { contentTypeFor } from './mime';
+import { attachSocket } from './socket';
 
 export interface ServeOptions {
   services: Services;
@@ -35,8 +46,6 @@ export interface RunningServer {
   token: string;
   close(): Promise<void>;
 }
-
-const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 /**
  * Serve mode: the same services behind HTTP (static renderer, images, POST /api/<method>) and a
@@ -62,7 +71,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       tokensEqual(readCookie(req, cookieName(port)), token));
 
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    let url: URL;
+    try {
+      url = requestUrl(req.url);
+    } catch (e) {
+      return sendHttpError(res, e as HttpError);
+    }
     if (!authorized(req, url)) {
       res.writeHead(401, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
       res.end(
@@ -74,6 +88,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       res.setHeader('Set-Cookie', `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`);
     }
     handleRequest(req, res, url).catch((e: unknown) => {
+      if (e instanceof HttpError) return sendHttpError(res, e);
       console.error('serve: request failed', e);
       if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
       res.end('Internal error\n');
@@ -83,11 +98,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   async function handleRequest(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const p = url.pathname;
     if (p.startsWith('/api/')) {
-      if (req.method !== 'POST' || !req.headers['content-type']?.startsWith('application/json')) {
-        res.writeHead(405, { 'Content-Type': 'text/plain' });
-        res.end('POST application/json only\n');
-        return;
-      }
+      allowMethods(req, ['POST']);
+      requireJson(req);
+      const method = decodePath(p.slice(5));
       const body = await readBody(req);
       let payload: unknown;
       try {
@@ -96,19 +109,19 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         sendJson(res, 400, { ok: false, error: { code: 'invalid_request', message: 'Body is not JSON' } });
         return;
       }
-      const envelope = await dispatch(decodeURIComponent(p.slice(5)), payload, { transport: 'serve' });
+      const envelope = await dispatch(method, payload, { transport: 'serve' });
       sendJson(res, 200, envelope);
       return;
     }
+    allowMethods(req, ['GET', 'HEAD']);
     const image = /^\/image\/(image|thumb)\/(\d+)$/.exec(p);
     if (image) {
-      const file = await options.services.resolveImage(image[1] as 'image' | 'thumb', Number(image[2]));
-      if (!file) return notFound(res);
-      await sendFile(res, file, 'private, max-age=300');
+      const served = await options.services.resolveImage(image[1] as 'image' | 'thumb', Number(image[2]));
+      if (!served) return notFound(res);
+      await sendFile(res, served.path, 'private, max-age=300', served.contentType);
       return;
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') return notFound(res);
-    const rel = p === '/' ? 'index.html' : decodeURIComponent(p.slice(1));
+    const rel = p === '/' ? 'index.html' : decodePath(p.slice(1));
     const file = path.resolve(rendererDir, rel);
     if (!file.startsWith(rendererDir + path.sep)) return notFound(res);
     await sendFile(res, file, rel === 'index.html' ? 'no-store' : 'no-cache');
@@ -116,30 +129,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES });
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = safeUrl(req.url);
     const origin = req.headers.origin;
     const sameOrigin = !origin || safeHost(origin) === req.headers.host;
-    if (url.pathname !== SOCKET_PATH || !authorized(req, url) || !sameOrigin) {
+    if (url?.pathname !== SOCKET_PATH || !authorized(req, url) || !sameOrigin) {
       socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => attachSocket(ws));
+    wss.handleUpgrade(req, socket, head, (ws) => attachSocket(ws, dispatch, options.services.events));
   });
-
-  function attachSocket(ws: WebSocket): void {
-    const unsubscribe = options.services.events.subscribe((event, payload) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event, payload } as SocketEvent));
-    });
-    ws.on('close', unsubscribe);
-    ws.on('message', (data) => {
-      const msg = readSocketCall(String(data));
-      if (!msg) return;
-      const id = msg.id;
-      void dispatch(msg.method, msg.payload, { transport: 'serve' }).then((result) => {
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id, result } satisfies SocketReply));
-      });
-    });
-  }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -165,6 +163,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   };
 }
 
+function safeUrl(target: string | undefined): URL | null {
+  try {
+    return requestUrl(target);
+  } catch {
+    return null;
+  }
+}
+
 function safeHost(origin: string): string | null {
   try {
     return new URL(origin).host;
@@ -183,11 +189,16 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
   res.end(JSON.stringify(value));
 }
 
-async function sendFile(res: ServerResponse, file: string, cacheControl: string): Promise<void> {
+async function sendFile(
+  res: ServerResponse,
+  file: string,
+  cacheControl: string,
+  contentType = contentTypeFor(file),
+): Promise<void> {
   const info = await stat(file).catch(() => null);
   if (!info?.isFile()) return notFound(res);
   res.writeHead(200, {
-    'Content-Type': contentTypeFor(file),
+    'Content-Type': contentType,
     'Content-Length': info.size,
     'Cache-Control': cacheControl,
     'Content-Security-Policy': CONTENT_SECURITY_POLICY,
@@ -196,21 +207,5 @@ async function sendFile(res: ServerResponse, file: string, cacheControl: string)
   });
   await new Promise<void>((resolve, reject) => {
     createReadStream(file).on('error', reject).pipe(res).on('finish', resolve);
-  });
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error('Request body too large'));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
   });
 }

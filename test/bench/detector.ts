@@ -1,11 +1,17 @@
-// `npm run bench:detector [-- --quick]`: forward and training-step time of each backbone preset on
-// each available backend, at 128 / 256 / 384 px and batch 1 / 2 / 4; achieved GFLOP/s (conv FLOPs
-// counted from the layer graph, 2 per multiply-add; a step counted as 3 forwards); peak tensor memory
-// and process RSS; the training step of DW against FCOS on the same network; and the time of the label
-// assignment + weights as a share of the step, DW (prepare targets, pairwise IoU/GIoU, w_pos and P_neg)
-// against FCOS (targets). Prints markdown.
+// `npm run bench:detector [-- --quick | --workers-only]`: forward and training-step time of each
+// backbone preset on each available backend, at 128 / 256 / 384 px and batch 1 / 2 / 4; achieved
+// GFLOP/s (conv FLOPs counted from the layer graph, 2 per multiply-add; a step counted as 3 forwards);
+// peak tensor memory and process RSS; the training step of DW against FCOS on the same network; the
+// time of the label assignment + weights as a share of the step, DW (prepare targets, pairwise
+// IoU/GIoU, w_pos and P_neg) against FCOS (targets); and the data-parallel step on 1…N compute
+// workers (the trainer's own), with its speed-up over one worker. Prints markdown.
+import { build } from 'esbuild';
 import os from 'node:os';
+import path from 'node:path';
+import { GPU_PAGE_ENTRIES, MAIN_ENTRIES, NODE_BUILD } from '../../scripts/entries.mjs';
+import { findBrowser } from '../../src-main/compute/browser';
 import { useBackend } from '../../src-main/compute/activate';
+import { physicalCores } from '../../src-main/compute/cores';
 import { chooseCompute } from '../../src-main/compute/probeCompute';
 import type { ImageTargets } from '../../src-main/detector/boxes';
 import { detectorConfig, type BackbonePreset, type DetectorConfig } from '../../src-main/detector/config';
@@ -24,9 +30,19 @@ import {
 } from '../../src-main/detector/model';
 import { SgdMomentum } from '../../src-main/detector/optimizer';
 import { tf } from '../../src-main/detector/tf';
-import type { BackendName } from '../../src-main/shared/api/system';
+import { usesWorkers, type BackendName, type ComputeReport } from '../../src-main/shared/api/system';
+import { GpuReplicas } from '../../src-main/trainer/gpuReplicas';
+import { WorkerReplicas } from '../../src-main/trainer/replicas';
+import { splitSamples } from '../../src-main/trainer/trainLoop';
+
+const ROOT = path.resolve(__dirname, '../../..');
 
 const QUICK = process.argv.includes('--quick');
+const WORKERS_ONLY = process.argv.includes('--workers-only');
+const BACKEND_ARG = (() => {
+  const i = process.argv.indexOf('--backend');
+  return i >= 0 ? process.argv[i + 1] : undefined;
+})();
 const PRESETS: BackbonePreset[] = QUICK ? ['small', 'resnet18'] : ['small', 'resnet18', 'resnet50'];
 const SIZES = QUICK ? [128] : [128, 256, 384];
 const BATCHES = QUICK ? [1, 2] : [1, 2, 4];
@@ -36,6 +52,7 @@ const BOXES = 5;
 const MAX_STEP_S = QUICK ? 4 : 15;
 const ASSUMED_GFLOPS: Record<BackendName, number> = {
   'tensorflow-gpu': 2000,
+  webgpu: 500,
   tensorflow: 60,
   wasm: 15,
   cpu: 0.8,
@@ -185,15 +202,221 @@ async function benchCombo(cfg: DetectorConfig, backend: BackendName, S: number, 
   };
 }
 
+/** The compute worker bundle, built as scripts/build.mjs builds it. */
+async function workerEntry(): Promise<string> {
+  const outfile = path.join(ROOT, 'node_modules', '.cache', 'dw-studio-bench', 'trainerWorker.cjs');
+  await build({ absWorkingDir: ROOT, ...NODE_BUILD, entryPoints: [MAIN_ENTRIES.trainerWorker], outfile });
+  return outfile;
+}
+
+/**
+ * The trainer's data-parallel step (DW with refinement, small preset) on 1…N compute workers: each
+ * worker takes its share of the batch, the gradients are summed and every replica steps. Images/s
+ * and the speed-up over one worker, measured in this one run.
+ */
+async function workersTable(report: ComputeReport): Promise<void> {
+  if (!usesWorkers(report.backend)) {
+    console.log(
+      `\nData-parallel workers: skipped (${report.backend} threads its own kernels; one trainer replica).`,
+    );
+    return;
+  }
+  const entry = await workerEntry();
+  const cores = physicalCores();
+  const counts = Array.from({ length: Math.max(cores, 2) }, (_, i) => i + 1);
+  console.log(
+    `\n## Data-parallel training step (small, DW + refine, synthetic 5 boxes/image, ${CLASSES} classes; ${cores} physical cores)\n`,
+  );
+  const header = [
+    'px',
+    'batch',
+    'workers',
+    'step ms (median of 5)',
+    'images/s',
+    'speed-up',
+    'gradients / exchange / update ms (worker 0)',
+    'load',
+  ];
+  console.log(`| ${header.join(' | ')} |`);
+  console.log(`|${header.map(() => '---').join('|')}|`);
+  for (const [S, B] of QUICK
+    ? [[320, 4]]
+    : [
+        [256, 4],
+        [320, 4],
+        [320, 8],
+      ]) {
+    let base = 0;
+    for (const n of counts) {
+      const replicas = await WorkerReplicas.start(entry, n, report);
+      try {
+        const cfg = detectorConfig({ preset: 'small', numClasses: CLASSES, inputSize: S });
+        await replicas.load(cfg, { kind: 'fresh' }, {});
+        const targets = syntheticTargets(B!, S!, 7);
+        const images = Float32Array.from({ length: B! * S! * S! * 3 }, (_, i) => Math.sin(i * 0.37));
+        const timings: { gradientsMs: number; exchangeMs: number; updateMs: number }[] = [];
+        const step = async () => {
+          const shares = splitSamples(
+            targets.map((t, b) => ({ t, b })),
+            n,
+          );
+          const replies = await Promise.all(
+            shares.map((share, rank) => {
+              const per = S! * S! * 3;
+              const data = new Float32Array(share.length * per);
+              share.forEach(({ b }, k) => data.set(images.subarray(b * per, (b + 1) * per), k * per));
+              return replicas.call(rank, {
+                op: 'step',
+                pixels: share.length ? { data, shape: [share.length, S!, S!] } : null,
+                targets: share.map((x) => x.t),
+                lr: 1e-4,
+                clipNorm: null,
+                apply: true,
+              });
+            }),
+          );
+          timings.push(replies[0]!.timing);
+        };
+        const ms = await timed(step, 5);
+        if (n === 1) base = ms;
+        const parts = (['gradientsMs', 'exchangeMs', 'updateMs'] as const)
+          .map((k) => median(timings.slice(1).map((t) => t[k])).toFixed(0))
+          .join(' / ');
+        console.log(
+          `| ${S} | ${B} | ${n} | ${ms.toFixed(0)} | ${((B! * 1000) / ms).toFixed(2)} | ${(base / ms).toFixed(2)}× | ${parts} | ${load()} |`,
+        );
+      } finally {
+        await replicas.dispose();
+      }
+    }
+  }
+}
+
+/**
+ * `--backend webgpu`: the training step and the forward pass (with post-processing) on the GPU page,
+ * beside the WebAssembly trainer on every core, at 320 and 640 px. On a software adapter
+ * (DW_STUDIO_ALLOW_SOFTWARE_GPU=1) the numbers only show that it runs.
+ */
+async function webgpuTable(report: ComputeReport): Promise<void> {
+  await build({
+    absWorkingDir: ROOT,
+    entryPoints: GPU_PAGE_ENTRIES,
+    outdir: path.join(ROOT, 'node_modules', '.cache', 'dw-studio-bench', 'gpu'),
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    logLevel: 'warning',
+  });
+  const found = findBrowser({ appRoot: ROOT });
+  if (!found.browser) {
+    console.log(`\nWebGPU: skipped (${found.looked}).`);
+    return;
+  }
+  const allowSoftware = process.env.DW_STUDIO_ALLOW_SOFTWARE_GPU === '1';
+  const gpu = await GpuReplicas.start(
+    {
+      browser: found.browser,
+      script: path.join(ROOT, 'node_modules', '.cache', 'dw-studio-bench', 'gpu', 'gpuTrainer.js'),
+      allowSoftware,
+    },
+    report,
+  );
+  const cpu = await WorkerReplicas.start(await workerEntry(), physicalCores(), report);
+  try {
+    const a = gpu.adapter!;
+    console.log(
+      `\n## WebGPU (${[a.vendor, a.architecture, a.description].filter(Boolean).join(' ')}${a.software ? ', software adapter: for correctness only' : ''}) against WebAssembly on ${physicalCores()} workers\n`,
+    );
+    const header = [
+      'px',
+      'batch',
+      'GPU fwd+post ms',
+      'GPU step ms',
+      'GPU img/s',
+      'wasm step ms',
+      'wasm img/s',
+      'GPU / wasm',
+      'load',
+    ];
+    console.log(`| ${header.join(' | ')} |`);
+    console.log(`|${header.map(() => '---').join('|')}|`);
+    for (const [S, B] of [
+      [320, 8],
+      [640, 4],
+    ] as const) {
+      const cfg = detectorConfig({ preset: 'small', numClasses: CLASSES, inputSize: S });
+      const targets = syntheticTargets(B, S, 7);
+      const pixels = () => ({
+        data: Float32Array.from({ length: B * S * S * 3 }, (_, i) => Math.sin(i * 0.37)),
+        shape: [B, S, S] as [number, number, number],
+      });
+      const timeStep = async (replicas: GpuReplicas | WorkerReplicas) => {
+        await replicas.load(cfg, { kind: 'fresh' }, {});
+        const px = pixels();
+        const shares = splitSamples(
+          targets.map((t, b) => ({ t, b })),
+          replicas.size,
+        );
+        return timed(async () => {
+          await Promise.all(
+            shares.map((share, rank) => {
+              const per = S * S * 3;
+              const data = new Float32Array(share.length * per);
+              share.forEach(({ b }, k) => data.set(px.data.subarray(b * per, (b + 1) * per), k * per));
+              return replicas.call(rank, {
+                op: 'step',
+                pixels: share.length ? { data, shape: [share.length, S, S] } : null,
+                targets: share.map((x) => x.t),
+                lr: 1e-4,
+                clipNorm: null,
+                apply: true,
+              });
+            }),
+          );
+        }, 3);
+      };
+      const gpuStep = await timeStep(gpu);
+      const frames = Array.from({ length: B }, () => ({ height: S, width: S, scaleX: 1, scaleY: 1 }));
+      const fwd = await timed(async () => {
+        await gpu.call(0, { op: 'detect', pixels: pixels(), frames, imageIds: frames.map((_, i) => i) });
+      }, 3);
+      const cpuStep = await timeStep(cpu);
+      console.log(
+        `| ${S} | ${B} | ${fwd.toFixed(0)} | ${gpuStep.toFixed(0)} | ${((B * 1000) / gpuStep).toFixed(2)} | ${cpuStep.toFixed(0)} | ${((B * 1000) / cpuStep).toFixed(2)} | ${(cpuStep / gpuStep).toFixed(2)}× | ${load()} |`,
+      );
+    }
+  } finally {
+    await gpu.dispose();
+    await cpu.dispose();
+  }
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const { report, modulePath } = await chooseCompute();
+  if (BACKEND_ARG === 'webgpu') {
+    console.log(
+      `# Detector benchmark: WebGPU\n\nmachine: ${os.cpus()[0]?.model.trim()}, ${os.cpus().length} cores; load average at start ${load()}`,
+    );
+    await webgpuTable(report);
+    console.log(
+      `\nload average at end ${load()}; total ${((performance.now() - started) / 1000).toFixed(0)} s`,
+    );
+    return;
+  }
   console.log(`# Detector benchmark${QUICK ? ' (--quick)' : ''}\n`);
   console.log(
     `machine: ${os.cpus()[0]?.model.trim()}, ${os.cpus().length} cores; load average at start ${load()}`,
   );
   console.log(`compute probe: ${report.backend} on ${report.device}`);
   for (const s of report.skipped) console.log(`  - ${s.backend} skipped: ${s.reason}`);
+  if (WORKERS_ONLY) {
+    await workersTable(report);
+    console.log(
+      `\nload average at end ${load()}; total ${((performance.now() - started) / 1000).toFixed(0)} s`,
+    );
+    return;
+  }
   console.log(
     '\nTraining step ("step ms"): DW assigner with box refinement (DW default), SGD momentum, synthetic 5 boxes/image, ' +
       `${CLASSES} classes. Times are medians after one warm-up. GFLOP = forward conv FLOPs (2 per multiply-add); ` +
@@ -265,6 +488,7 @@ async function main(): Promise<void> {
         }
     }
   }
+  await workersTable(report);
   console.log(
     `\nload average at end ${load()}; total ${((performance.now() - started) / 1000).toFixed(0)} s`,
   );

@@ -1,32 +1,50 @@
-// `npm run bench:train`: the paper's ablation in small, on real datasets. For each dataset, import it
-// into a fresh project, train the small preset on the best available backend for a fixed wall-clock
-// budget with FCOS and with DW (same budget, same seed), evaluate on val, and print both side by side.
+// `npm run bench:train`: what a user gets from Train, on real datasets. For each dataset, import it
+// into a fresh project and train each arm on the best available backend, one after the other (every
+// run uses every core), for the same budget; evaluate on val and print the arms side by side, with
+// where each run's time went. The arms: `plan` (one click on Train, only the budget and seed set),
+// and the paper's ablation on the same network: `fcos`, `dw` (no refinement) and `dw-refine`.
 //
-//   npm run bench:train -- [--minutes 15] [--datasets cards,bccd] [--data ../shared/datasets]
-//                          [--arms fcos,dw,dw-refine] [--size 320] [--batch 4] [--sequential]
+//   npm run bench:train -- [--dataset cards,bccd] [--minutes 15 | --steps N] [--seeds 0,1,2]
+//                          [--arms plan,fcos,dw,dw-refine] [--size 320] [--batch 4] [--workers N]
+//                          [--data ../shared/datasets]
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createServices } from '../../src-main/services';
+import type { TrainConfigInput, TrainProfile } from '../../src-main/shared/api/training';
 import type { MethodInput, MethodName, MethodOutput } from '../../src-main/shared/contract';
 import { forkTrainer } from '../../src-main/training/forkTrainer';
 import { createDispatch } from '../../src-main/transport/dispatch';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const argValue = (name: string): string | undefined => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
+const argValue = (...names: string[]): string | undefined => {
+  for (const name of names) {
+    const i = process.argv.indexOf(`--${name}`);
+    if (i >= 0) return process.argv[i + 1];
+  }
+  return undefined;
 };
-const MINUTES = Number(argValue('minutes') ?? 15);
-const DATASETS = (argValue('datasets') ?? 'cards,bccd').split(',');
+const STEPS = argValue('steps') ? Number(argValue('steps')) : null;
+const MINUTES = STEPS === null ? Number(argValue('minutes') ?? 15) : null;
+const DATASETS = (argValue('dataset', 'datasets') ?? 'cards,bccd').split(',');
 const DATA = path.resolve(argValue('data') ?? path.join(ROOT, '..', 'shared', 'datasets'));
-const ARMS = (argValue('arms') ?? 'fcos,dw').split(',') as Array<'fcos' | 'dw' | 'dw-refine'>;
-const SIZE = Number(argValue('size') ?? 320);
-const BATCH = Number(argValue('batch') ?? 4);
-const SEED = 0;
-// The arms of a dataset train side by side by default: WebAssembly uses one core each, and on a
-// shared machine both then see the same load, which keeps the comparison fair.
-const SEQUENTIAL = process.argv.includes('--sequential');
+type Arm = 'plan' | 'fcos' | 'dw' | 'dw-refine';
+const ARMS = (argValue('arms') ?? 'plan,fcos,dw,dw-refine').split(',') as Arm[];
+const SEEDS = (argValue('seeds') ?? '0').split(',').map(Number);
+const SIZE = argValue('size') ? Number(argValue('size')) : undefined;
+const BATCH = argValue('batch') ? Number(argValue('batch')) : undefined;
+const WORKERS = argValue('workers') ? Number(argValue('workers')) : undefined;
+
+/**
+ * What Python gives on this machine in the same time: torchvision FCOS, MobileNetV3-FPN from random
+ * initialisation, 320 px, batch 4, SGD lr 0.01, two threads, 15 minutes (STACK.md of the build notes).
+ */
+const PYTORCH: Record<
+  string,
+  { split: string; iterations: number; imagesPerSec: number; AP: number; AP50: number; AP75: number }
+> = {
+  cards: { split: '296 / 67', iterations: 2245, imagesPerSec: 10.0, AP: 0.551, AP50: 0.748, AP75: 0.652 },
+};
 
 interface CocoImage {
   id: number;
@@ -65,7 +83,9 @@ function preparedCoco(name: string, into: string): string {
 
 interface ArmResult {
   dataset: string;
-  arm: string;
+  arm: Arm;
+  seed: number;
+  settings: string;
   trainImages: number;
   valImages: number;
   steps: number;
@@ -73,10 +93,33 @@ interface ArmResult {
   AP: number;
   AP50: number;
   AP75: number;
-  backend: string;
+  device: string;
+  profile: TrainProfile | null;
+  load: string;
 }
 
-async function runArm(dataset: string, arm: 'fcos' | 'dw' | 'dw-refine', work: string): Promise<ArmResult> {
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+
+function overridesFor(arm: Arm, seed: number): Partial<TrainConfigInput> {
+  const o: Partial<TrainConfigInput> = { seed };
+  if (STEPS !== null) o.maxSteps = STEPS;
+  else o.minutes = MINUTES!;
+  if (WORKERS !== undefined) o.workers = WORKERS;
+  if (arm === 'plan') return o;
+  return {
+    ...o,
+    assigner: arm === 'fcos' ? 'fcos' : 'dw',
+    refine: arm === 'dw-refine',
+    ...(SIZE !== undefined ? { size: SIZE } : {}),
+    ...(BATCH !== undefined ? { batchSize: BATCH } : {}),
+  };
+}
+
+async function runArm(dataset: string, arm: Arm, seed: number, work: string): Promise<ArmResult> {
   const home = mkdtempSync(path.join(work, 'home-'));
   const services = createServices({
     appVersion: 'bench',
@@ -91,8 +134,8 @@ async function runArm(dataset: string, arm: 'fcos' | 'dw' | 'dw-refine', work: s
     return r.value as MethodOutput<M>;
   };
   try {
-    const coco = preparedCoco(dataset, path.join(work, arm));
-    await call('project.create', { path: path.join(work, `${dataset}-${arm}.dwproj`) });
+    const coco = preparedCoco(dataset, path.join(work, `${arm}-${seed}`));
+    await call('project.create', { path: path.join(work, `${dataset}-${arm}-${seed}.dwproj`) });
     await call('dataset.import', { format: 'coco', path: coco });
     const done = new Promise<void>((resolve) =>
       services.events.subscribe((name, payload) => {
@@ -103,20 +146,13 @@ async function runArm(dataset: string, arm: 'fcos' | 'dw' | 'dw-refine', work: s
           resolve();
       }),
     );
-    const run = await call('train.start', {
-      overrides: {
-        assigner: arm === 'fcos' ? 'fcos' : 'dw',
-        refine: arm === 'dw-refine',
-        preset: 'small',
-        size: SIZE,
-        batchSize: BATCH,
-        minutes: MINUTES,
-        seed: SEED,
-        // Evaluate once, at the end: the whole budget goes to training in both arms.
-        evalEvery: null,
-      },
-    });
-    process.stdout.write(`  ${dataset} / ${arm}: run ${run.id} training for ${MINUTES} min…\n`);
+    const overrides = overridesFor(arm, seed);
+    const plan = await call('train.plan', { overrides });
+    const c = plan.config;
+    const settings = `${c.assigner}${c.refine ? '+refine' : ''} ${c.preset} ${c.size}px b${c.batchSize} lr ${c.lr}`;
+    const run = await call('train.start', { overrides });
+    const budget = STEPS !== null ? `${STEPS} steps` : `${MINUTES} min`;
+    process.stdout.write(`  ${dataset} / ${arm} / seed ${seed}: run ${run.id} (${settings}), ${budget}…\n`);
     await done;
     const info = (await call('runs.list', {})).find((r) => r.id === run.id)!;
     if (info.state !== 'done') throw new Error(`${dataset} / ${arm}: run ${info.state}: ${info.error}`);
@@ -124,6 +160,8 @@ async function runArm(dataset: string, arm: 'fcos' | 'dw' | 'dw-refine', work: s
     return {
       dataset,
       arm,
+      seed,
+      settings,
       trainImages: info.trainImages,
       valImages: info.valImages,
       steps: info.steps,
@@ -131,44 +169,90 @@ async function runArm(dataset: string, arm: 'fcos' | 'dw' | 'dw-refine', work: s
       AP: evaluation.stats.AP!,
       AP50: evaluation.stats.AP50!,
       AP75: evaluation.stats.AP75!,
-      backend: `${info.backend} (${info.device})`,
+      device: `${info.backend} (${info.device})`,
+      profile: info.profile,
+      load: load(),
     };
   } finally {
     await services.close();
   }
 }
 
+const pct = (v: number) => (v < 0 ? '—' : (v * 100).toFixed(1));
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const spread = (xs: number[]) => (xs.length > 1 ? `${pct(Math.min(...xs))}–${pct(Math.max(...xs))}` : '—');
+
+function printTables(results: ArmResult[]): void {
+  console.log(
+    '\n| dataset | arm | settings | seed | train / val | steps | images/s | AP | AP50 | AP75 | load after |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const d of DATASETS) {
+    for (const r of results.filter((x) => x.dataset === d)) {
+      console.log(
+        `| ${r.dataset} | ${r.arm} | ${r.settings} | ${r.seed} | ${r.trainImages} / ${r.valImages} | ${r.steps} | ${r.imagesPerSec.toFixed(2)} | ${pct(r.AP)} | ${pct(r.AP50)} | ${pct(r.AP75)} | ${r.load} |`,
+      );
+    }
+    const ref = PYTORCH[d];
+    if (ref && MINUTES === 15) {
+      console.log(
+        `| ${d} | PyTorch FCOS (reference) | torchvision MobileNetV3-FPN 320px b4 lr 0.01 | — | ${ref.split} | ${ref.iterations} | ${ref.imagesPerSec.toFixed(2)} | ${pct(ref.AP)} | ${pct(ref.AP50)} | ${pct(ref.AP75)} | — |`,
+      );
+    }
+  }
+  if (SEEDS.length > 1) {
+    console.log('\n| dataset | arm | seeds | AP mean | AP min–max | AP50 mean | AP50 min–max |');
+    console.log('|---|---|---|---|---|---|---|');
+    for (const d of DATASETS)
+      for (const arm of ARMS) {
+        const rs = results.filter((r) => r.dataset === d && r.arm === arm);
+        if (rs.length === 0) continue;
+        const ap = rs.map((r) => r.AP);
+        const ap50 = rs.map((r) => r.AP50);
+        console.log(
+          `| ${d} | ${arm} | ${rs.length} | ${pct(mean(ap))} | ${spread(ap)} | ${pct(mean(ap50))} | ${spread(ap50)} |`,
+        );
+      }
+  }
+  const keys: Array<keyof TrainProfile> = [
+    'calibration',
+    'dataWait',
+    'pack',
+    'steps',
+    'gradients',
+    'exchange',
+    'update',
+    'checkpoints',
+    'validation',
+  ];
+  console.log(`\nWhere each run's time went (seconds; "steps" contains gradients, exchange and update):\n`);
+  console.log(`| dataset | arm | seed | total | ${keys.join(' | ')} | other |`);
+  console.log(`|${['', '', '', '', ...keys, ''].map(() => '---').join('|')}|`);
+  for (const r of results) {
+    const p = r.profile;
+    if (!p) continue;
+    const other = p.total - p.calibration - p.dataWait - p.pack - p.steps - p.checkpoints - p.validation;
+    console.log(
+      `| ${r.dataset} | ${r.arm} | ${r.seed} | ${p.total.toFixed(0)} | ${keys.map((k) => p[k].toFixed(1)).join(' | ')} | ${other.toFixed(1)} |`,
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'dws-bench-train-'));
   const results: ArmResult[] = [];
+  const budget = STEPS !== null ? `${STEPS} steps` : `${MINUTES} min`;
   console.log(
-    `bench:train — ${MINUTES} min per arm (${SEQUENTIAL ? 'one after the other' : 'arms side by side'}), small preset, ${SIZE} px, batch ${BATCH}, seed ${SEED}; load ${os
-      .loadavg()
-      .map((l) => l.toFixed(1))
-      .join(' ')}`,
+    `bench:train — ${budget} per run, arms one after the other, seeds ${SEEDS.join(', ')}; load ${load()}`,
   );
   try {
-    for (const dataset of DATASETS) {
-      if (SEQUENTIAL) for (const arm of ARMS) results.push(await runArm(dataset, arm, work));
-      else results.push(...(await Promise.all(ARMS.map((arm) => runArm(dataset, arm, work)))));
-    }
+    for (const dataset of DATASETS)
+      for (const seed of SEEDS) for (const arm of ARMS) results.push(await runArm(dataset, arm, seed, work));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  const pct = (v: number) => (v < 0 ? '—' : (v * 100).toFixed(1));
-  console.log('\n| dataset | arm | train / val images | steps | images/s | AP | AP50 | AP75 |');
-  console.log('|---|---|---|---|---|---|---|---|');
-  for (const r of results) {
-    console.log(
-      `| ${r.dataset} | ${r.arm} | ${r.trainImages} / ${r.valImages} | ${r.steps} | ${r.imagesPerSec.toFixed(1)} | ${pct(r.AP)} | ${pct(r.AP50)} | ${pct(r.AP75)} |`,
-    );
-  }
-  console.log(
-    `\nbackend: ${results[0]?.backend ?? '—'}; load after: ${os
-      .loadavg()
-      .map((l) => l.toFixed(1))
-      .join(' ')}`,
-  );
+  printTables(results);
+  console.log(`\ncompute: ${results[0]?.device ?? '—'}; load after: ${load()}`);
 }
 
 main().catch((e: unknown) => {

@@ -35,16 +35,19 @@ beforeAll(async () => {
 
 afterAll(() => app?.close());
 
-/** The open project as the server sees it (null: none). */
-const current = () =>
-  page.evaluate(async () => {
-    const r = await fetch('/api/project.current', {
+/** A method's answer as the server gives it to the page (no input). */
+const ask = <T>(method: string) =>
+  page.evaluate(async (m) => {
+    const r = await fetch(`/api/${m}`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: '{}',
     });
-    return ((await r.json()) as { value: { path: string; imageCount: number } | null }).value;
-  });
+    return ((await r.json()) as { value: unknown }).value;
+  }, method) as Promise<T>;
+
+/** The open project as the server sees it (null: none). */
+const current = () => ask<{ path: string; imageCount: number } | null>('project.current');
 
 async function fromDataset(jsonPath: string, projectFile?: string) {
   await page.selectOption('[data-testid=from-dataset-format]', 'coco');
@@ -182,5 +185,24 @@ describe('a new project from the start screen', () => {
     expect(await page.textContent('[data-testid=library-notice]')).toContain(`Added 8 images from ${folder}`);
     expect(existsSync(path.join(folder, 'cells.dwproj'))).toBe(true);
     expect(errors).toEqual([]);
+  });
+
+  it('refuses a folder that does not exist: no project, no folder made, nothing added to the recent list', async () => {
+    await page.click('[data-testid=close-project]');
+    await page.waitForSelector('[data-testid=start-screen]');
+    const recent = async () => (await ask<Array<{ path: string }>>('project.recent')).map((p) => p.path);
+    const before = await recent();
+    const typo = path.join(work, 'celss');
+    await page.fill('[data-testid=from-folder-source] input', typo);
+    await page.click('[data-testid=from-folder-source] button');
+    await page.click('[data-testid=from-folder-create]');
+    await expect
+      .poll(() => page.textContent('[data-testid=error-banner]'))
+      .toContain(`There is no folder at ${typo}: check the path. Nothing was created.`);
+    expect(existsSync(typo)).toBe(false);
+    expect(await current()).toBeNull();
+    expect(await recent()).toEqual(before);
+    expect(await page.locator('[data-testid=start-screen]').count()).toBe(1);
+    await page.click('[data-testid=error-banner] button');
   });
 });

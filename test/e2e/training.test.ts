@@ -1,12 +1,17 @@
 import Database from 'better-sqlite3';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forkTrainer } from '../../src-main/training/forkTrainer';
 import { JobHost } from '../../src-main/training/jobHost';
-import type { InspectJobResult } from '../../src-main/training/jobs';
+import type { JobResult } from '../../src-main/training/protocol';
+import type { Box } from '../../src-main/deploy/detector';
+import { decodePixels } from '../../src-main/imaging/letterbox';
+import type { PredictionRow } from '../../src-main/store/training';
+import { serveModelPage } from './exportedModelPage';
 import { type AppSession, openApp, ROOT, screenshot, type ServeProcess, stageView } from './harness';
 
 // Label → one click → see what the model does and why, in Chromium against serve mode. Training
@@ -45,7 +50,7 @@ function predictionState(id: number): string {
 
 /** The image and the trainer's own inspect job that the Inspect tests compare the page with. */
 let image: { id: number; path: string; width: number; height: number };
-let r: InspectJobResult;
+let r: JobResult<'inspect'>;
 
 /** The largest value of a level over the points whose centre lies on the image. */
 function onImage(values: Float32Array | number[], level: number): number {
@@ -481,7 +486,7 @@ describe('train, review, suggestions and inspect in Chromium', () => {
         },
         () => {},
       ).done;
-      r = result as InspectJobResult;
+      r = result!;
     } finally {
       await host.dispose();
     }
@@ -597,6 +602,80 @@ describe('train, review, suggestions and inspect in Chromium', () => {
     }
     await screenshot(page, 'inspect-per-level');
     await page.uncheck('[data-testid=scale-per-level]');
+    expect(errors).toEqual([]);
+  });
+
+  it('exports the model from Review; in a web page its module finds the boxes the app found, to 1e-4', async () => {
+    // Below the repository, so the page's bundle resolves TensorFlow.js from its node_modules.
+    const site = path.join(ROOT, 'node_modules', '.cache', 'dw-studio-tests', `e2e-model-${process.pid}`);
+    rmSync(site, { recursive: true, force: true });
+    const model = db()
+      .prepare("SELECT id, name FROM models WHERE source = 'trained' ORDER BY id DESC")
+      .get() as {
+      id: number;
+      name: string;
+    };
+    await page.click('[data-nav=review]');
+    await page.selectOption('[data-testid=review-model]', String(model.id));
+    await page.click('[data-testid=toggle-export-model]');
+    await page.fill('[data-testid=export-model] input', path.join(site, 'model'));
+    await page.click('[data-testid=export-model] button');
+    await expect
+      .poll(() => page.textContent('[data-testid=review-notice]'))
+      .toContain(`Exported ${model.name} to ${path.join(site, 'model')}`);
+
+    // The image with the most detections, as the app decoded it, losslessly as a PNG for the browser.
+    const shown = db()
+      .prepare(
+        `SELECT i.id, i.path FROM predictions p JOIN images i ON i.id = p.image_id WHERE p.model_id = ?
+         GROUP BY i.id ORDER BY COUNT(*) DESC, i.id LIMIT 1`,
+      )
+      .get(model.id) as { id: number; path: string };
+    const pixels = await decodePixels(path.resolve(path.dirname(projectFile), shown.path));
+    const png = path.join(site, 'image.png');
+    mkdirSync(site, { recursive: true });
+    await sharp(pixels.data, {
+      raw: { width: pixels.width, height: pixels.height, channels: pixels.channels as 3 },
+    })
+      .png()
+      .toFile(png);
+    const stored = db()
+      .prepare(
+        'SELECT class_id AS classId, x, y, w, h, score FROM predictions WHERE model_id = ? AND image_id = ? ORDER BY score DESC, id',
+      )
+      .all(model.id, shown.id) as Array<Pick<PredictionRow, 'classId' | 'x' | 'y' | 'w' | 'h' | 'score'>>;
+    expect(stored.length).toBeGreaterThan(0);
+
+    const server = await serveModelPage(site, {});
+    const web = await app.browser.newPage();
+    const webErrors: string[] = [];
+    web.on('pageerror', (e) => webErrors.push(e.message));
+    try {
+      await web.goto(server.url);
+      await web.waitForFunction(() => 'detect' in globalThis);
+      const found = (await web.evaluate(
+        (url) => (globalThis as unknown as { detect(u: string): Promise<unknown> }).detect(url),
+        '/image.png',
+      )) as { backend: string; boxes: Box[] };
+      expect(found.backend).toBe('wasm');
+      const classIds = (db().prepare('SELECT id FROM classes ORDER BY id').all() as { id: number }[]).map(
+        (c) => c.id,
+      );
+      // The app stores no box of zero width or height.
+      const boxes = found.boxes.filter((b) => b.width > 0 && b.height > 0);
+      expect(boxes).toHaveLength(stored.length);
+      boxes.forEach((b, k) => {
+        const s = stored[k]!;
+        expect(classIds[b.classIndex]).toBe(s.classId);
+        const diffs = [b.x - s.x, b.y - s.y, b.width - s.w, b.height - s.h, b.score - s.score].map(Math.abs);
+        expect(Math.max(...diffs), `box ${k}`).toBeLessThanOrEqual(1e-4);
+      });
+    } finally {
+      await web.close();
+      await server.close();
+      rmSync(site, { recursive: true, force: true });
+    }
+    expect(webErrors).toEqual([]);
     expect(errors).toEqual([]);
   });
 });

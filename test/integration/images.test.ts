@@ -1,8 +1,18 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bmpFromRgb } from '../unit/imaging/bmpFile';
+import { jpegCutTo, jpegShortBy, pngClaiming } from '../unit/imaging/damagedImages';
 import { copyFixture, startServices, type Harness } from './support/harness';
 
 let h: Harness;
@@ -80,6 +90,7 @@ describe('adding images', () => {
       added: 0,
       duplicates: [{ path: path.join(dir, 'card.jpg'), sameAs: 'drop/card.jpg' }],
       failed: [],
+      warnings: [],
     });
   });
 
@@ -106,14 +117,17 @@ describe('image files and thumbnails', () => {
     const dir = await messyFolder();
     await h.call('images.add', { paths: [dir] });
     const byName = new Map((await h.call('images.list')).items.map((i) => [i.fileName, i.id]));
-    expect(await h.services.resolveImage('image', byName.get('card.jpg')!)).toBe(path.join(dir, 'card.jpg'));
+    expect(await h.services.resolveImage('image', byName.get('card.jpg')!)).toEqual({
+      path: path.join(dir, 'card.jpg'),
+      contentType: 'image/jpeg',
+    });
 
-    const thumb = (await h.services.resolveImage('thumb', byName.get('turned.jpg')!))!;
+    const thumb = (await h.services.resolveImage('thumb', byName.get('turned.jpg')!))!.path;
     expect(thumb.startsWith(path.join(h.dir, 'cards.dwproj-data', 'thumbs'))).toBe(true);
     expect(await sharp(thumb).metadata()).toMatchObject({ format: 'webp', width: 144, height: 256 });
-    expect(await h.services.resolveImage('thumb', byName.get('turned.jpg')!)).toBe(thumb);
+    expect((await h.services.resolveImage('thumb', byName.get('turned.jpg')!))!.path).toBe(thumb);
 
-    const bmpThumb = (await h.services.resolveImage('thumb', byName.get('scan.bmp')!))!;
+    const bmpThumb = (await h.services.resolveImage('thumb', byName.get('scan.bmp')!))!.path;
     const expected = await sharp(path.join(data, 'images', 'IMG_2595.JPG'))
       .resize(192, 256)
       .raw()
@@ -124,7 +138,7 @@ describe('image files and thumbnails', () => {
     expect(meanDiff).toBeLessThan(8); // WebP at quality 80 against the same pixels
 
     // A browser cannot show TIFF: the full image is served as a PNG display copy, same pixels.
-    const tiff = (await h.services.resolveImage('image', byName.get('photo.TIF')!))!;
+    const tiff = (await h.services.resolveImage('image', byName.get('photo.TIF')!))!.path;
     expect(tiff.startsWith(path.join(h.dir, 'cards.dwproj-data', 'display'))).toBe(true);
     expect(await sharp(tiff).metadata()).toMatchObject({ format: 'png', width: 480, height: 270 });
     expect(await sharp(tiff).raw().toBuffer()).toEqual(
@@ -137,15 +151,75 @@ describe('image files and thumbnails', () => {
     expect(await h.services.resolveImage('thumb', 999)).toBeNull();
   });
 
-  it('flags an image that does not decode when its thumbnail is asked for', async () => {
+  it('decodes every file once when adding: a cut JPEG is refused, one short at its end added with a warning', async () => {
     const cut = path.join(h.dir, 'cut.jpg');
-    const full = readFileSync(path.join(data, 'images', 'IMG_2603.JPG'));
-    writeFileSync(cut, full.subarray(0, Math.floor(full.length / 3)));
-    expect((await h.call('images.add', { paths: [cut] })).added).toBe(1);
+    const short = path.join(h.dir, 'short.jpg');
+    const huge = path.join(h.dir, 'huge.png');
+    writeFileSync(cut, jpegCutTo(1 / 3));
+    writeFileSync(short, jpegShortBy(20));
+    writeFileSync(huge, await pngClaiming(30000, 30000));
+    const r = await h.call('images.add', { paths: [cut, short, huge] });
+    expect(r).toEqual({
+      added: 1,
+      duplicates: [],
+      failed: [
+        {
+          path: cut,
+          reason: expect.stringMatching(/^cut short: the bottom \d+ of its 504 pixel rows are missing$/),
+        },
+        { path: huge, reason: '30000 × 30000 pixels is more than the limit of 100 megapixels' },
+      ],
+      warnings: [
+        {
+          path: short,
+          reason: 'its last bytes are missing; it is shown as browsers show it',
+        },
+      ],
+    });
     const [img] = (await h.call('images.list')).items;
-    expect(await h.services.resolveImage('thumb', img!.id)).toBeNull();
-    expect((await h.call('images.get', { id: img!.id })).problem).toMatch(/^cannot decode the image/);
-    expect(h.eventsOf('images.changed').at(-1)).toEqual({ ids: [img!.id] });
+    expect(img).toMatchObject({ fileName: 'short.jpg', problem: null });
+    expect(await h.services.resolveImage('thumb', img!.id)).toMatchObject({ contentType: 'image/webp' });
+  });
+
+  it('serves a file only while it is the file that was added; flags it changed otherwise, and serves it again once back', async () => {
+    const dir = path.join(h.dir, 'shots');
+    mkdirSync(dir);
+    const file = path.join(dir, 'card.jpg');
+    const original = readFileSync(path.join(data, 'images', 'IMG_2448.JPG'));
+    writeFileSync(file, original);
+    await h.call('images.add', { paths: [dir] });
+    const [img] = (await h.call('images.list')).items;
+    const id = img!.id;
+    expect(await h.services.resolveImage('image', id)).toEqual({ path: file, contentType: 'image/jpeg' });
+
+    // The path now leads to a text file (a link, named like the image): not served, flagged.
+    const secret = path.join(h.dir, 'secret.txt');
+    writeFileSync(secret, 'password=hunter2');
+    rmSync(file);
+    symlinkSync(secret, file);
+    expect(await h.services.resolveImage('image', id)).toBeNull();
+    expect(await h.services.resolveImage('thumb', id)).toBeNull();
+    expect((await h.call('images.get', { id })).problem).toBe(
+      'the file changed since it was added (other content)',
+    );
+    expect(h.eventsOf('images.changed').at(-1)).toEqual({ ids: [id] });
+
+    // Other bytes of the same size are another file too.
+    rmSync(file);
+    const other = Buffer.from(original);
+    other[other.length - 100] = 255 - other[other.length - 100]!;
+    writeFileSync(file, other);
+    expect(await h.services.resolveImage('image', id)).toBeNull();
+
+    // The same bytes again, with a new modification time: the image, served, the flag cleared.
+    writeFileSync(file, original);
+    utimesSync(file, new Date(2001, 0, 1), new Date(2001, 0, 1));
+    expect(await h.services.resolveImage('image', id)).toEqual({ path: file, contentType: 'image/jpeg' });
+    expect((await h.call('images.get', { id })).problem).toBeNull();
+
+    rmSync(file);
+    expect(await h.services.resolveImage('image', id)).toBeNull();
+    expect((await h.call('images.get', { id })).problem).toBe('file not found');
   });
 });
 
@@ -176,7 +250,7 @@ describe('image status, split and removal', () => {
       imageId: ids[1]!,
       boxes: [{ classId: cls.id, x: 1, y: 1, w: 10, h: 10 }],
     });
-    const thumb = (await h.services.resolveImage('thumb', ids[1]!))!;
+    const thumb = (await h.services.resolveImage('thumb', ids[1]!))!.path;
     await h.call('images.remove', { ids: [ids[1]!] });
     expect(existsSync(thumb)).toBe(false);
     expect(await h.call('project.current')).toMatchObject({ imageCount: 7, boxCount: 0 });

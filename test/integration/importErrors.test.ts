@@ -1,8 +1,12 @@
-import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatasetFormat } from '../../src-main/shared/api/project';
+import { jpegCutTo, jpegShortBy, pngClaiming, pngShortBy } from '../unit/imaging/damagedImages';
 import { copyFixture, FIXTURES, snapshot, startServices, type Harness } from './support/harness';
+
+const bomb = await pngClaiming(30000, 30000);
+const cutPng = await pngShortBy(20);
 
 let h: Harness;
 let project: string;
@@ -136,6 +140,59 @@ describe('a COCO import that fails changes nothing', () => {
     const abs = coco((_, f) => editJson(f, (d) => (d.images[1]!.file_name = path.join(h.dir, 'secret.jpg'))));
     await expectRefused('coco', abs, 'images[1].file_name', 'is an absolute path');
   });
+
+  it('an image that is a link to a file outside the dataset folder (a photo, or a text file)', async () => {
+    const photo = path.join(h.dir, 'outside.jpg');
+    const text = path.join(h.dir, 'notes.png');
+    cpSync(path.join(FIXTURES, 'cards', 'images', 'IMG_2596.JPG'), photo);
+    writeFileSync(text, 'password=hunter2\n');
+    for (const target of [photo, text]) {
+      let link = '';
+      const json = coco((dir) => {
+        link = path.join(dir, 'images', 'IMG_2596.JPG');
+        rmSync(link);
+        symlinkSync(target, link);
+      });
+      await expectRefused(
+        'coco',
+        json,
+        `${json}: images[`,
+        `]: ${link} is a link to ${target}, outside the dataset folder ${path.dirname(json)}`,
+      );
+    }
+    // A link that stays inside the folder is an ordinary image.
+    const inside = coco((dir) => {
+      const link = path.join(dir, 'images', 'IMG_2596.JPG');
+      cpSync(link, path.join(dir, 'kept.jpg'));
+      rmSync(link);
+      symlinkSync(path.join(dir, 'kept.jpg'), link);
+    });
+    const g = startServices();
+    try {
+      await g.call('project.create', { path: path.join(g.dir, 'p.dwproj') });
+      expect(await g.call('dataset.import', { format: 'coco', path: inside })).toMatchObject({ images: 8 });
+    } finally {
+      await g.dispose();
+    }
+  });
+
+  it('a JPEG cut short in its picture, a PNG claiming 30000 × 30000 pixels, a cut PNG', async () => {
+    const cut = coco((dir) => writeFileSync(path.join(dir, 'images', 'IMG_2603.JPG'), jpegCutTo(0.5)));
+    await expectRefused(
+      'coco',
+      cut,
+      `${cut}: images[`,
+      /IMG_2603\.JPG cannot be used: cut short: the bottom 199 of its 504 pixel rows are missing$/,
+    );
+    const huge = coco((dir) => writeFileSync(path.join(dir, 'images', 'IMG_2598.JPG'), bomb));
+    await expectRefused(
+      'coco',
+      huge,
+      /IMG_2598\.JPG cannot be used: 30000 × 30000 pixels is more than the limit of 100 megapixels$/,
+    );
+    const short = coco((dir) => writeFileSync(path.join(dir, 'images', 'IMG_2599.JPG'), cutPng));
+    await expectRefused('coco', short, /IMG_2599\.JPG cannot be used: damaged or cut short( \(|$)/);
+  });
 });
 
 describe('a Pascal VOC import that fails changes nothing', () => {
@@ -156,6 +213,20 @@ describe('a Pascal VOC import that fails changes nothing', () => {
     const dir2 = dataset('voc');
     replaceIn(xmlOf(dir2), /<ymin>[\d.]+<\/ymin>/, '<ymin>twelve</ymin>');
     await expectRefused('voc', dir2, `${xmlOf(dir2)}: <object> 1 <ymin>: expected a number, got "twelve"`);
+  });
+
+  it('an image that is a link out of the dataset folder', async () => {
+    const dir = dataset('voc');
+    const image = path.join(dir, 'JPEGImages', readdirSync(path.join(dir, 'JPEGImages'))[0]!);
+    const outside = path.join(h.dir, `voc-outside-${n}.jpg`);
+    cpSync(image, outside);
+    rmSync(image);
+    symlinkSync(outside, image);
+    await expectRefused(
+      'voc',
+      dir,
+      `: <filename>: ${image} is a link to ${outside}, outside the dataset folder ${dir}`,
+    );
   });
 
   it('a file name that leaves the folder', async () => {
@@ -197,6 +268,17 @@ describe('a YOLO import that fails changes nothing', () => {
     await expectRefused('yolo', dir2, `${labelOf(dir2)}: line 1: box has width 0; it must be > 0`);
   });
 
+  it('an image that is a link out of the dataset folder', async () => {
+    const dir = dataset('yolo');
+    const images = path.join(dir, 'images', 'train');
+    const image = path.join(images, readdirSync(images)[0]!);
+    const outside = path.join(h.dir, `yolo-outside-${n}.jpg`);
+    cpSync(image, outside);
+    rmSync(image);
+    symlinkSync(outside, image);
+    await expectRefused('yolo', dir, `${image} is a link to ${outside}, outside the dataset folder ${dir}`);
+  });
+
   it('a split folder that leaves the dataset', async () => {
     const dir = dataset('yolo');
     replaceIn(path.join(dir, 'data.yaml'), 'train: images/train', 'train: ../../elsewhere');
@@ -205,6 +287,25 @@ describe('a YOLO import that fails changes nothing', () => {
       dir,
       `${path.join(dir, 'data.yaml')}: train: "../../elsewhere" leaves the dataset folder`,
     );
+  });
+});
+
+describe('an image short at its end', () => {
+  it('is imported, decoded as browsers show it, with a warning naming it', async () => {
+    const g = startServices();
+    try {
+      await g.call('project.create', { path: path.join(g.dir, 'p.dwproj') });
+      const dir = copyFixture('cards', g.dir);
+      const file = path.join(dir, 'images', 'IMG_2603.JPG');
+      writeFileSync(file, jpegShortBy(20));
+      const r = await g.call('dataset.import', { format: 'coco', path: path.join(dir, 'annotations.json') });
+      expect(r).toMatchObject({ images: 8, boxes: 20 });
+      expect(r.warnings).toEqual([`${file}: its last bytes are missing; it is shown as browsers show it`]);
+      const img = (await g.call('images.list', { filter: { search: 'IMG_2603' } })).items[0]!;
+      expect(await g.services.resolveImage('thumb', img.id)).toMatchObject({ contentType: 'image/webp' });
+    } finally {
+      await g.dispose();
+    }
   });
 });
 

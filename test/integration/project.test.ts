@@ -85,7 +85,7 @@ describe('projects', () => {
     await h.services.idle();
     const after = await h.call('images.list', { filter: { hasProblem: true } });
     expect(after.total).toBe(0);
-    expect(await h.services.resolveImage('image', before.items[0]!.id)).toBe(
+    expect((await h.services.resolveImage('image', before.items[0]!.id))?.path).toBe(
       path.join(moved, 'bccd/images/BloodImage_00066.jpg'),
     );
   });

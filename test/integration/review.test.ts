@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { detectorConfig } from '../../src-main/detector/config';
 import { ProjectStore } from '../../src-main/store/projectStore';
+import { MODEL_FORMAT } from '../../src-main/training/runFiles';
 import { FIXTURES, startServices, type Harness } from './support/harness';
 
 const IMAGES = ['BloodImage_00066.jpg', 'BloodImage_00087.jpg', 'BloodImage_00132.jpg'];
@@ -57,7 +58,7 @@ beforeEach(async () => {
       trainedSteps: 1,
       createdAt: new Date().toISOString(),
     };
-    writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ meta }));
+    writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ format: MODEL_FORMAT, meta }));
     modelId = t.createModel({ runId, path: path.relative(`${file}-data`, dir), metrics: null, name: 'test' });
     t.savePredictions(modelId, ids, [
       // image 1: A found (IoU 0.924), a spurious A, and B found only with a low score

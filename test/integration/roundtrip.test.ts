@@ -4,7 +4,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatasetFormat } from '../../src-main/shared/api/project';
-import { FIXTURES, startServices, type Harness } from './support/harness';
+import { FIXTURES, snapshot, startServices, type Harness } from './support/harness';
 
 /** A project as the formats should carry it: classes in order, and per image content its split and boxes. */
 async function content(h: Harness) {
@@ -24,7 +24,7 @@ async function content(h: Harness) {
 }
 
 async function sha(h: Harness, id: number): Promise<string> {
-  const file = (await h.services.resolveImage('image', id))!;
+  const file = (await h.services.resolveImage('image', id))!.path;
   return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 
@@ -106,6 +106,39 @@ describe.each(['coco', 'voc', 'yolo'] as DatasetFormat[])('%s export → import'
     }
   });
 });
+
+describe.each(['coco', 'voc', 'yolo'] as DatasetFormat[])(
+  '%s export → import into the same project',
+  (format) => {
+    it.each(['keep', 'replace', 'merge'] as const)(
+      'changes nothing, whatever the choice (%s)',
+      async (existing) => {
+        const dir = path.join(source.dir, `same-${format}-${existing}`);
+        await source.call('dataset.export', { format, dir, include: 'all' });
+        const file = (await source.call('project.current'))!.path;
+        const before = snapshot(file);
+        const preview = await source.call('dataset.preview', { format, path: dir });
+        const none = { changed: 0, added: 0, removed: 0 };
+        expect(preview).toMatchObject({
+          images: 17,
+          newImages: 0,
+          newBoxes: 0,
+          existing: { found: 17, boxes: boxCount, keep: none, replace: none, merge: none },
+          duplicates: [],
+        });
+        const report = await source.call('dataset.import', { format, path: dir, existing });
+        expect(report).toMatchObject({
+          images: 0,
+          boxes: 0,
+          existing: { found: 17, choice: existing, ...none },
+          duplicates: [],
+          undoId: null,
+        });
+        expect(snapshot(file)).toEqual(before);
+      },
+    );
+  },
+);
 
 describe('export', () => {
   it('leaves unlabeled images out unless asked, and refuses a folder that is not empty', async () => {

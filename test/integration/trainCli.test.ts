@@ -1,11 +1,10 @@
-import Database from 'better-sqlite3';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SUMMARY_KEYS } from '../../src-main/eval';
 import { copyFixture } from './support/harness';
-import { builtCliWithTrainer, readRuns, runCli, TINY } from './support/trainCli';
+import { builtCliWithTrainer, readRuns, queryProject, runCli, TINY } from './support/trainCli';
 
 // `dw-studio train`, `eval` and `predict` as a user runs them: the built bin, which forks the built
 // trainer, on a real project (the cards fixture: 7 train images, 1 val image, 6 classes).
@@ -14,14 +13,7 @@ let tmp = '';
 let project = '';
 const cli = (...args: string[]) => runCli(bin, path.join(tmp, 'home'), args);
 
-function query<T>(sql: string): T[] {
-  const db = new Database(project, { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare(sql).all() as T[];
-  } finally {
-    db.close();
-  }
-}
+const query = <T>(sql: string): T[] => queryProject<T>(project, sql);
 
 beforeAll(async () => {
   bin = await builtCliWithTrainer();
@@ -47,21 +39,23 @@ describe('dw-studio train / eval / predict', () => {
     expect(lines.slice(plan + 1).join('\n')).toContain('DW label assignment');
     // At 64 px the plan turns box refinement off, and says so.
     expect(lines.slice(plan + 1).join('\n')).toContain('Box refinement is off at 64 px');
-    // The settings: the plan's own choices (checkpoints, validation every 200 steps with a val
-    // image) and the command line's, marked with their flags.
+    // The settings: the plan's own choices (checkpoints, validation points within a twentieth of the
+    // run, the seed) and the command line's, marked with their flags.
     expect(lines).toContain(
       'Settings: DW without box refinement · small network · 64 px (--size) · batch 1 (--batch) · 6 steps (--steps) · ' +
-        'lr 0.01 · warmup 0 steps (--warmup) · checkpoint every 200 steps · validation every 200 steps and at the end',
+        'lr 0.01 · warmup 0 steps (--warmup) · checkpoint every 200 steps · validation at a few points and at the end · seed 0',
     );
     expect(lines).toContain('Run 1 started.');
     expect(lines).toContainEqual(
-      expect.stringMatching(/^Validation at step 6: AP [\d.]+ · AP50 [\d.]+ · AP75 [\d.]+$/),
+      expect.stringMatching(
+        /^Validation at step 6 \(1 validation image\): AP [\d.]+ · AP50 [\d.]+ · AP75 [\d.]+$/,
+      ),
     );
     expect(lines.at(-2)).toMatch(/^Run 1 finished: 6 steps in \d+s, [\d.]+ images\/s on .+\.$/);
     expect(lines.at(-1)).toMatch(/^AP \d\.\d{3} · AP50 \d\.\d{3} on 1 validation image · model 1$/);
     // Progress goes to stderr; without a terminal, as plain lines with the loss terms.
     expect(r.stderr).toMatch(
-      /^Training step 6\/6 \| ETA 0s \| [\d.]+ img\/s \| clsPos [\d.e-]+ · loc [\d.e-]+ · clsNeg [\d.e-]+ · total [\d.e-]+$/m,
+      /^Training step 6\/6 \| ETA 0s \| [\d.]+ img\/s on [^|]+ \| clsPos [\d.e-]+ · loc [\d.e-]+ · clsNeg [\d.e-]+ · total [\d.e-]+$/m,
     );
 
     const [run] = readRuns(project);
@@ -85,8 +79,10 @@ describe('dw-studio train / eval / predict', () => {
       trainImages: 7,
       valImages: 1,
       steps: 6,
+      totalSteps: 6,
       durationSec: expect.any(Number),
       AP: expect.any(Number),
+      skippedImages: [],
     });
     const metrics = query<{ step: number; metrics: string }>(
       'SELECT step, metrics FROM run_metrics WHERE run_id = 1 ORDER BY step',
@@ -103,9 +99,13 @@ describe('dw-studio train / eval / predict', () => {
       lr: expect.any(Number),
       losses: { clsPos: expect.any(Number), loc: expect.any(Number), clsNeg: expect.any(Number) },
     });
-    expect(steps.filter((m) => m.type === 'eval')).toEqual([
-      { type: 'eval', summary: expect.objectContaining({ step: 6, AP: expect.any(Number) }) },
-    ]);
+    // Validation: a few points on the way (here the one validation image each time), and the final one.
+    const evals = steps
+      .filter((m) => m.type === 'eval')
+      .map((m) => m.summary as { step: number; images: number });
+    expect(evals.at(-1)).toEqual(expect.objectContaining({ step: 6, AP: expect.any(Number), images: 1 }));
+    expect(evals.length).toBeGreaterThanOrEqual(2);
+    expect(evals.every((e, k) => k === 0 || e.step > evals[k - 1]!.step)).toBe(true);
   });
 
   it('eval prints the 12 COCO numbers and per-class AP, and the same as JSON', () => {

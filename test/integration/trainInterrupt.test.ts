@@ -195,6 +195,40 @@ describe('a training run that is stopped', () => {
     );
   });
 
+  it('a compute worker killed mid-run: the command fails in one line, the run is recorded failed, and --resume continues from the last checkpoint', async () => {
+    const project = await newProject('worker-killed');
+    const { sequence: _ids, ...labels } = snapshot(project);
+    // Two workers; the second one ends without a word just before step 11, as a crash would.
+    const args = ['train', project, ...TINY, '--batch', '2', '--workers', '2', '--steps', '20'];
+    const r = runCli(bin, home(), [...args, '--checkpoint-every', '4'], {
+      DW_STUDIO_TEST_KILL_WORKER: '1@10',
+    });
+    expect(r.code).toBe(1);
+    const reason = 'A compute worker (2 of 2) stopped unexpectedly (exit code 1).';
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('dw-studio:'))).toEqual([
+      `dw-studio: Run 1 failed: ${reason} Its checkpoint at step 8 is saved; resume with: ` +
+        `dw-studio train ${project} --resume 1`,
+    ]);
+    expect(r.stdout).toContain('CPU, 2 threads');
+    expect(readRuns(project)[0]).toMatchObject({ id: 1, status: 'failed', error: reason.slice(0, -1) });
+    expect(readRuns(project)[0]!.steps.at(-1)).toBe(10);
+    expectSoundDatabase(project);
+    const { sequence: _after, ...labelsAfter } = snapshot(project);
+    expect(labelsAfter).toEqual(labels);
+
+    const resumed = runCli(bin, home(), ['train', project, '--resume']);
+    expect(resumed.stderr).not.toContain('dw-studio:');
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain(
+      `Resuming run 1 (failed: ${reason.slice(0, -1)}) from its checkpoint at step 8.`,
+    );
+    const [run] = readRuns(project);
+    expect(run).toMatchObject({ status: 'done', error: null });
+    expect(run!.steps.filter((s) => s > 8)[0]).toBe(9);
+    expect(run!.steps.at(-1)).toBe(20);
+    expect(new Set(run!.steps).size).toBe(run!.steps.length);
+  }, 120_000);
+
   it('Ctrl-C: the run is cancelled after a checkpoint, the command exits 130 and says how to resume', async () => {
     const project = await newProject('interrupted');
     const total = 12;

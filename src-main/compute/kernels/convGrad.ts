@@ -43,6 +43,65 @@ export function conv2dBackpropFilter(backendName: string): KernelFunc {
   };
 }
 
+/**
+ * Filter gradient as one matrix product, for GPUs: dW[(a,b,ci), co] = Σ_{n,u,v} col[(n,u,v), (a,b,ci)] ·
+ * dy[(n,u,v), co], where col holds the k×k input patches (im2col, from k·k strided slices of the
+ * padded input). The product's long inner dimension (images × output pixels) is what a GPU's
+ * split-K matrix program spreads over its cores; the stock WebGPU kernel instead runs one thread per
+ * filter element over the whole batch, which leaves almost every core idle.
+ */
+export function conv2dBackpropFilterGemm(backendName: string): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+    const a = attrs as unknown as Conv2DBackpropFilterAttrs;
+    if (a.dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter: only NHWC is supported');
+    const info = backend_util.computeConv2DInfo(
+      x.shape as Shape4,
+      a.filterShape,
+      a.strides,
+      1,
+      a.pad,
+      a.dimRoundingMode,
+      false,
+      'channelsLast',
+    );
+    return withScope(backend, backendName, (s) => {
+      const { batchSize: N, inChannels: C, outChannels: Co, filterHeight: kh, filterWidth: kw } = info;
+      const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw, padInfo } = info;
+      const xp = s.pad(x, [
+        [0, 0],
+        [padInfo.top, padInfo.bottom],
+        [padInfo.left, padInfo.right],
+        [0, 0],
+      ]);
+      const patches: TensorInfo[] = [];
+      for (let r = 0; r < kh; r++)
+        for (let c = 0; c < kw; c++)
+          patches.push(
+            s.tmp(
+              'StridedSlice',
+              { x: xp },
+              {
+                begin: [0, r, c, 0],
+                end: [N, r + (oh - 1) * sh + 1, c + (ow - 1) * sw + 1, C],
+                strides: [1, sh, sw, 1],
+                beginMask: 0,
+                endMask: 0,
+                ellipsisMask: 0,
+                newAxisMask: 0,
+                shrinkAxisMask: 0,
+              },
+            ),
+          );
+      const col = patches.length === 1 ? patches[0]! : s.tmp('Concat', patches as never, { axis: 3 });
+      const colMatrix = s.reshape(col, [1, N * oh * ow, kh * kw * C]);
+      const dyMatrix = s.reshape(dy, [1, N * oh * ow, Co]);
+      const dw = s.tmp('BatchMatMul', { a: colMatrix, b: dyMatrix }, { transposeA: true, transposeB: false });
+      return s.run('Reshape', { x: dw }, { shape: [kh, kw, C, Co] });
+    });
+  };
+}
+
 /** Depthwise filter gradient (channel multiplier M), the same identity with channels kept apart. */
 export function depthwiseBackpropFilter(backendName: string): KernelFunc {
   return ({ inputs, backend, attrs }) => {

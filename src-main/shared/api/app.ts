@@ -14,6 +14,7 @@ export const PickPurpose = z.enum([
   'add-folder',
   'import-coco',
   'import-folder',
+  'import-results',
   'export-dir',
 ]);
 export type PickPurpose = z.infer<typeof PickPurpose>;
@@ -34,6 +35,8 @@ export const Settings = z.object({
   shortcuts: z.record(ShortcutAction, KeyChord),
   /** Library thumbnail size in pixels. */
   thumbnailSize: z.number().int().min(64).max(384),
+  /** Compute workers (threads) for training and prediction on the CPU; null: one per physical core. */
+  computeWorkers: z.number().int().min(1).max(64).nullable().default(null),
 });
 export type Settings = z.infer<typeof Settings>;
 
@@ -46,12 +49,17 @@ export const appMethods = {
     z.object({ paths: z.array(z.string()) }).nullable(),
     'Show a native open/save dialog (desktop only); null when the user cancels.',
   ),
-  'settings.get': method(z.object({}).strict(), Settings, 'User settings (shortcuts, thumbnail size).'),
+  'settings.get': method(
+    z.object({}).strict(),
+    Settings,
+    'User settings (shortcuts, thumbnail size, compute workers).',
+  ),
   'settings.update': method(
     z
       .object({
         shortcuts: z.partialRecord(ShortcutAction, KeyChord).optional(),
         thumbnailSize: z.number().int().min(64).max(384).optional(),
+        computeWorkers: z.number().int().min(1).max(64).nullable().optional(),
         reset: z.boolean().optional(),
       })
       .strict(),

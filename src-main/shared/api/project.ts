@@ -14,7 +14,7 @@ export type BoxSource = z.infer<typeof BoxSource>;
 const Id = z.number().int().positive();
 /** A path on the main side's machine: absolute (POSIX `/…`, Windows `C:\…` or `\\server\…`), never relative
  * to wherever the app or server happened to start. */
-const AbsPath = z
+export const AbsPath = z
   .string()
   .min(1)
   .max(4096)
@@ -137,6 +137,8 @@ export const ImageFilter = z
     classId: Id.optional(),
     hasPredictions: z.boolean().optional(),
     hasProblem: z.boolean().optional(),
+    /** Images whose file has the same content (bytes) as another image of the project. */
+    duplicates: z.boolean().optional(),
     /** Case-insensitive substring of the file name. */
     search: z.string().max(200).optional(),
   })
@@ -153,29 +155,117 @@ export const ImagePage = z.object({
 });
 export type ImagePage = z.infer<typeof ImagePage>;
 
+const PathReason = z.object({ path: z.string(), reason: z.string() });
+
 export const AddImagesResult = z.object({
   added: z.number().int(),
   duplicates: z.array(z.object({ path: z.string(), sameAs: z.string() })),
-  failed: z.array(z.object({ path: z.string(), reason: z.string() })),
+  failed: z.array(PathReason),
+  /** Added, but not as written: a JPEG short at its end, shown as browsers show it. */
+  warnings: z.array(PathReason),
 });
 export type AddImagesResult = z.infer<typeof AddImagesResult>;
 
 export const DatasetFormat = z.enum(['coco', 'voc', 'yolo']);
 export type DatasetFormat = z.infer<typeof DatasetFormat>;
 
-export const ImportReport = z.object({
+/** What a project exports as: the dataset formats, or a package for the official DW code (mmdetection). */
+export const ExportFormat = z.enum([...DatasetFormat.options, 'mmdet-dw']);
+export type ExportFormat = z.infer<typeof ExportFormat>;
+
+/**
+ * The run an `mmdet-dw` export sets up on a GPU cluster. The defaults are the official recipe
+ * (`configs/dw_r50_fpn_1x_coco.py`): refinement on, 1333 × 800, 12 epochs, 8 GPUs × 2 images.
+ */
+export const MmdetDwSettings = z
+  .object({
+    refine: z.boolean().default(true),
+    /** Long side of the images in pixels; null: the official scale, 1333 × 800 (long × short). */
+    size: z.number().int().min(64).max(4096).multipleOf(32).nullable().default(null),
+    epochs: z.number().int().min(1).max(1000).default(12),
+    gpus: z.number().int().min(1).max(1024).default(8),
+    imagesPerGpu: z.number().int().min(1).max(64).default(2),
+  })
+  .strict();
+export type MmdetDwSettings = z.infer<typeof MmdetDwSettings>;
+
+/**
+ * What an import does to images the project already has: keep them as they are (the default), replace
+ * their boxes (and split) with the imported ones, or merge: add each imported box unless one of the
+ * same class already overlaps it at IoU ≥ 0.95.
+ */
+export const ExistingChoice = z.enum(['keep', 'replace', 'merge']);
+export type ExistingChoice = z.infer<typeof ExistingChoice>;
+
+/** What one choice does to the images already in the project. */
+export const ChoiceEffect = z.object({
+  /** Images whose boxes (or split) it changes. */
+  changed: z.number().int(),
+  added: z.number().int(),
+  removed: z.number().int(),
+});
+export type ChoiceEffect = z.infer<typeof ChoiceEffect>;
+
+/** An image of the dataset whose bytes are those of an earlier one (or of an image of the project). */
+export const ImportDuplicate = z.object({ path: z.string(), sameAs: z.string() });
+export type ImportDuplicate = z.infer<typeof ImportDuplicate>;
+
+const Unsupported = z.array(z.object({ what: z.string(), count: z.number().int() }));
+
+/** What an import would do, read and checked, before anything changes. */
+export const ImportPreview = z.object({
   format: DatasetFormat,
+  /** In the dataset. */
   images: z.number().int(),
   boxes: z.number().int(),
   classes: z.number().int(),
-  /** Content the app does not model (polygons, crowd regions, keypoints...), counted, never dropped silently. */
-  unsupported: z.array(z.object({ what: z.string(), count: z.number().int() })),
+  /** Images not in the project yet, and their boxes: added whatever the choice. */
+  newImages: z.number().int(),
+  newBoxes: z.number().int(),
+  existing: z.object({
+    /** Images of the dataset the project has already (same path, or same content). */
+    found: z.number().int(),
+    /** The dataset's boxes on them. */
+    boxes: z.number().int(),
+    keep: ChoiceEffect,
+    replace: ChoiceEffect,
+    merge: ChoiceEffect,
+  }),
+  duplicates: z.array(ImportDuplicate),
+  unsupported: Unsupported,
   warnings: z.array(z.string()),
+});
+export type ImportPreview = z.infer<typeof ImportPreview>;
+
+export const ImportReport = z.object({
+  format: DatasetFormat,
+  /** Images added to the project, and boxes added to it (on those and on images it had). */
+  images: z.number().int(),
+  boxes: z.number().int(),
+  classes: z.number().int(),
+  /** Images of the dataset the project had already, the dataset's boxes on them, and what was done. */
+  existing: ChoiceEffect.extend({ found: z.number().int(), boxes: z.number().int(), choice: ExistingChoice }),
+  /** Images kept although their bytes repeat another image's: each keeps its own boxes. */
+  duplicates: z.array(ImportDuplicate),
+  /** Content the app does not model (polygons, crowd regions, keypoints...), counted, never dropped silently. */
+  unsupported: Unsupported,
+  warnings: z.array(z.string()),
+  /** Passed to dataset.undoImport to take the whole import back; null when it changed nothing. */
+  undoId: z.number().int().nullable(),
 });
 export type ImportReport = z.infer<typeof ImportReport>;
 
+export const ImportUndone = z.object({
+  /** Images the import added, removed again; images it changed, restored. */
+  removed: z.number().int(),
+  restored: z.number().int(),
+  /** Classes it created that something now uses, so they stay. */
+  keptClasses: z.number().int(),
+});
+export type ImportUndone = z.infer<typeof ImportUndone>;
+
 export const ExportReport = z.object({
-  format: DatasetFormat,
+  format: ExportFormat,
   dir: z.string(),
   images: z.number().int(),
   boxes: z.number().int(),
@@ -183,6 +273,10 @@ export const ExportReport = z.object({
   /** Project images not exported (unlabeled ones unless `include: 'all'`, and those whose file is missing). */
   skipped: z.number().int(),
   warnings: z.array(z.string()),
+  /** The file to read first (mmdet-dw: the README with the commands), else null. */
+  guide: z.string().nullable(),
+  /** mmdet-dw: the config file, else null. */
+  config: z.string().nullable(),
 });
 export type ExportReport = z.infer<typeof ExportReport>;
 
@@ -203,6 +297,13 @@ export const ProjectStats = z.object({
 export type ProjectStats = z.infer<typeof ProjectStats>;
 
 const Ids = z.array(Id).min(1).max(100_000);
+
+const DatasetSource = z.object({
+  format: DatasetFormat,
+  path: AbsPath,
+  /** COCO only: the folder its file_name entries are relative to (default: beside the json, or images/). */
+  imagesDir: AbsPath.optional(),
+});
 const Empty = z.object({}).strict();
 const Done = z.null();
 
@@ -227,6 +328,11 @@ export const projectMethods = {
     z.object({ paths: z.array(AbsPath).min(1).max(100_000), recursive: z.boolean().default(true) }).strict(),
     AddImagesResult,
     'Add image files or folders (JPEG, PNG, WebP, BMP, TIFF); reports duplicates and unreadable files.',
+  ),
+  'files.kind': method(
+    z.object({ path: AbsPath }).strict(),
+    z.enum(['file', 'folder', 'missing']),
+    'What is at a path: a file, a folder, or nothing (checked before a project is made from it).',
   ),
   'images.list': method(
     z
@@ -320,28 +426,33 @@ export const projectMethods = {
     'Delete a class; its boxes are deleted or reassigned, as the caller chose explicitly.',
   ),
 
+  'dataset.preview': method(
+    DatasetSource.strict(),
+    ImportPreview,
+    'Read and check a dataset, and count what importing it would do with each choice; changes nothing.',
+  ),
   'dataset.import': method(
-    z
-      .object({
-        format: DatasetFormat,
-        path: AbsPath,
-        /** COCO only: the folder its file_name entries are relative to (default: beside the json, or images/). */
-        imagesDir: AbsPath.optional(),
-      })
-      .strict(),
+    DatasetSource.extend({ existing: ExistingChoice.default('keep') }).strict(),
     ImportReport,
     'Import a COCO json, a Pascal VOC folder or a YOLO dataset, atomically.',
+  ),
+  'dataset.undoImport': method(
+    z.object({ id: Id }).strict(),
+    ImportUndone,
+    'Take back a whole import of this session, unless an image it touched was changed since.',
   ),
   'dataset.export': method(
     z
       .object({
-        format: DatasetFormat,
+        format: ExportFormat,
         dir: AbsPath,
         /** 'labeled' leaves out unlabeled images without boxes, which other tools would read as negatives. */
         include: z.enum(['labeled', 'all']).default('labeled'),
+        /** The run an mmdet-dw export sets up (only with that format). */
+        mmdet: MmdetDwSettings.optional(),
       })
       .strict(),
     ExportReport,
-    'Export boxes, classes and splits as COCO, Pascal VOC or YOLO.',
+    'Export boxes, classes and splits as COCO, Pascal VOC or YOLO, or as a package for the official DW code.',
   ),
 };

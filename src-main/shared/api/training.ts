@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { method } from './define';
-import { BoxXYWH } from './project';
+import { AbsPath, BoxXYWH } from './project';
 import { ComputeReport } from './system';
 
 export const Assigner = z.enum(['dw', 'fcos']);
@@ -36,8 +36,13 @@ export const TrainConfig = z.object({
   flip: z.boolean().default(true),
   seed: z.number().int().default(0),
   checkpointEvery: z.number().int().min(1).default(200),
-  /** Validate every N steps (null: at the end only). */
+  /**
+   * Validate every image every N steps; null: a few points on a subset and every image at the end,
+   * within a twentieth of the run's time.
+   */
   evalEvery: z.number().int().min(1).nullable().default(null),
+  /** Compute workers on the CPU backends (one thread each); null: one per physical core. */
+  workers: z.number().int().min(1).max(64).nullable().default(null),
 });
 export type TrainConfig = z.infer<typeof TrainConfig>;
 export type TrainConfigInput = z.input<typeof TrainConfig>;
@@ -69,6 +74,8 @@ export const StepMetrics = z.object({
   imagesPerSec: z.number(),
   elapsedSec: z.number(),
   etaSec: z.number().nullable(),
+  /** On a GPU: the memory its tensors take, in MB. */
+  gpuMemoryMb: z.number().optional(),
 });
 export type StepMetrics = z.infer<typeof StepMetrics>;
 
@@ -78,8 +85,33 @@ export const EvalSummary = z.object({
   AP50: z.number(),
   AP75: z.number(),
   perClass: z.array(z.object({ classIndex: z.number().int(), AP: z.number(), AP50: z.number() })),
+  /** Validation images it used: all of them at the end, a fixed subset at the points before. */
+  images: z.number().int().optional(),
 });
 export type EvalSummary = z.infer<typeof EvalSummary>;
+
+const Seconds = z.number().min(0);
+export const TrainProfile = z.object({
+  /** Timing the steps that fix a time budget's length. */
+  calibration: Seconds,
+  /** Waiting for the next batch (decoding that the prefetch did not hide). */
+  dataWait: Seconds,
+  /** Mirroring and normalising the batch into the network input, on the trainer's thread. */
+  pack: Seconds,
+  /** The steps' round trips to the workers, of which: */
+  steps: Seconds,
+  /** loss and gradients (the first worker's), */
+  gradients: Seconds,
+  /** the gradient exchange, waiting for the slowest worker included, */
+  exchange: Seconds,
+  /** and the optimizer update. */
+  update: Seconds,
+  checkpoints: Seconds,
+  validation: Seconds,
+  /** The whole of this part of the run (the rest: reporting, messages). */
+  total: Seconds,
+});
+export type TrainProfile = z.infer<typeof TrainProfile>;
 
 export const RunInfo = z.object({
   id: z.number().int(),
@@ -96,6 +128,12 @@ export const RunInfo = z.object({
   imagesPerSec: z.number().nullable(),
   AP: z.number().nullable(),
   AP50: z.number().nullable(),
+  /** The run's length in steps, fixed when it started (from its budget); null before that. */
+  totalSteps: z.number().int().nullable(),
+  /** Images the run could not decode and went on without. */
+  skippedImages: z.array(z.object({ file: z.string(), reason: z.string() })),
+  /** Where the last part of the run's time went (after a resume: the part since). */
+  profile: TrainProfile.nullable(),
   error: z.string().nullable(),
   /** The model this run produced, once it has one. */
   modelId: z.number().int().nullable(),
@@ -104,11 +142,20 @@ export type RunInfo = z.infer<typeof RunInfo>;
 
 export const ModelInfo = z.object({
   id: z.number().int(),
-  runId: z.number().int(),
+  /** The run that trained it; null for an imported model. */
+  runId: z.number().int().nullable(),
   name: z.string(),
   createdAt: z.string(),
-  assigner: Assigner,
-  refine: z.boolean(),
+  /**
+   * 'trained': a network of this project, which can predict, be inspected and exported. 'imported':
+   * the detections of a COCO results file, reviewed and scored like a model's, with no network.
+   */
+  source: z.enum(['trained', 'imported']),
+  /** The results file an imported model was read from, else null. */
+  origin: z.string().nullable(),
+  /** How it was trained (null for an imported model). */
+  assigner: Assigner.nullable(),
+  refine: z.boolean().nullable(),
   AP: z.number().nullable(),
   AP50: z.number().nullable(),
   /**
@@ -118,6 +165,37 @@ export const ModelInfo = z.object({
   bestF1: z.object({ score: z.number(), f1: z.number(), images: z.number().int() }).nullable(),
 });
 export type ModelInfo = z.infer<typeof ModelInfo>;
+
+/** What reading a COCO results file into the project as a model did. */
+export const PredictionImportReport = z.object({
+  model: ModelInfo,
+  /** Detections stored as the model's predictions. */
+  detections: z.number().int(),
+  images: z.object({
+    /** Images the results cover: those of the ground-truth file, or the project's own. */
+    total: z.number().int(),
+    matched: z.number().int(),
+    unmatched: z.number().int(),
+    /** The first few that matched no image of the project (or more than one). */
+    unmatchedNames: z.array(z.string()),
+  }),
+  /** Detections left out, each with why (an image not in the project, a class it does not have…). */
+  skipped: z.array(z.object({ count: z.number().int(), reason: z.string() })),
+});
+export type PredictionImportReport = z.infer<typeof PredictionImportReport>;
+
+/** A trained model written out for use in other programs (`models.export`). */
+export const ModelExportReport = z.object({
+  modelId: z.number().int(),
+  name: z.string(),
+  dir: z.string(),
+  /** The files written, relative to `dir`. */
+  files: z.array(z.string()),
+  bytes: z.number().int(),
+  inputSize: z.number().int(),
+  classes: z.array(z.string()),
+});
+export type ModelExportReport = z.infer<typeof ModelExportReport>;
 
 /** What one click on "Train" would do, and why. */
 export const TrainPlan = z.object({
@@ -264,6 +342,28 @@ export const trainingMethods = {
     z.object({ path: z.string(), detections: z.number().int() }),
     'Write a model’s predictions as a COCO results file.',
   ),
+  'predictions.import': method(
+    z
+      .object({
+        /** A COCO results file: [{image_id, category_id, bbox, score}, …]. */
+        path: AbsPath,
+        name: z.string().trim().min(1).max(100).optional(),
+        /**
+         * The COCO file whose image and category ids the results use (matched to the project by file
+         * name and class name); without it, the ids are the project's own, as `predictions.export` writes.
+         */
+        images: AbsPath.optional(),
+      })
+      .strict(),
+    PredictionImportReport,
+    "A COCO results file of any detector becomes a model of the project, with its detections as the model's predictions.",
+  ),
+  'models.export': method(
+    z.object({ modelId: Id, dir: AbsPath }).strict(),
+    ModelExportReport,
+    'Write a trained model as TensorFlow.js weights (model.json and shards), its pre- and post-processing ' +
+      'settings, and a JavaScript module that finds boxes with it in Node or a browser.',
+  ),
   'review.evaluate': method(
     z.object({ modelId: Id, split: z.enum(['val', 'train', 'all']).default('val') }).strict(),
     ModelEvaluation,
@@ -304,4 +404,6 @@ export const trainingEvents = {
   'train.step': z.object({ runId: z.number().int(), metrics: StepMetrics }),
   'train.eval': z.object({ runId: z.number().int(), summary: EvalSummary }),
   'train.state': z.object({ runId: z.number().int(), state: RunState, message: z.string().nullable() }),
+  /** An image the run could not decode: it goes on without it. */
+  'train.skipped': z.object({ runId: z.number().int(), file: z.string(), reason: z.string() }),
 };

@@ -2,10 +2,12 @@ import type Database from 'better-sqlite3';
 import { AppError } from '../../shared/errors';
 import { initial } from './001_initial';
 import { training } from './002_training';
+import { fileIdentity } from './003_file_identity';
+import { importedModels } from './004_imported_models';
 import type { Migration } from './types';
 
 /** Every migration, in order. Append only: a released migration is never edited. */
-export const MIGRATIONS: readonly Migration[] = [initial, training];
+export const MIGRATIONS: readonly Migration[] = [initial, training, fileIdentity, importedModels];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 

@@ -2,6 +2,8 @@
 export interface DialogRequest {
   title: string;
   message: string;
+  /** Lines shown under the message, e.g. what each choice would do. */
+  details?: string[];
   choices: Array<{ value: string; label: string; primary?: boolean; danger?: boolean }>;
   /** An optional select the user fills in before choosing (e.g. the class to reassign boxes to). */
   select?: { label: string; options: Array<{ value: string; label: string }> };

@@ -67,8 +67,10 @@ export class InspectState {
   constructor(private readonly app: AppState) {}
 
   async loadModels(): Promise<void> {
-    const models = await this.app.attempt(() => this.app.api.call('models.list'));
-    if (!models) return;
+    const all = await this.app.attempt(() => this.app.api.call('models.list'));
+    if (!all) return;
+    // An imported model has detections but no network to look into.
+    const models = all.filter((m) => m.source === 'trained');
     this.models = models;
     if (this.modelId === null && models[0]) this.modelId = models[0].id;
   }

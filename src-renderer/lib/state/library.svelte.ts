@@ -1,16 +1,29 @@
 import { SvelteSet } from 'svelte/reactivity';
 import type {
   DatasetFormat,
+  ExistingChoice,
   ImageFilter,
   ImageInfo,
   ImageOrder,
   ImageStatus,
+  ImportPreview,
   Split,
 } from '../../../src-main/shared/api/project';
+import type { MethodInput } from '../../../src-main/shared/contract';
 import type { ApiClient } from '../api';
+import { importNotice } from './importChoice';
 import { itemAt, PagedList } from './pagedList';
 
 export const PAGE_SIZE = 200;
+
+type ExportRequest = MethodInput<'dataset.export'>;
+
+/** What the Library says after an add, import or export; an import can be undone from it. */
+export interface LibraryNotice {
+  text: string;
+  details: string[];
+  undoId: number | null;
+}
 
 /**
  * The image list of the open project as the Library shows it: a filter, an order, and pages fetched
@@ -158,31 +171,68 @@ export class LibraryState {
   }
 
   /** Adds image files or folders; says what came in, what was a duplicate and what failed. */
-  async addImages(paths: string[]): Promise<string> {
+  /** Adds image files or folders; says what was added, and why any file was not or has a warning. */
+  async addImages(paths: string[]): Promise<LibraryNotice> {
     const r = await this.api.call('images.add', { paths });
     const parts = [`Added ${r.added} image${r.added === 1 ? '' : 's'}`];
     if (r.duplicates.length) parts.push(`${r.duplicates.length} duplicate(s) skipped`);
-    if (r.failed.length)
-      parts.push(
-        `${r.failed.length} could not be read: ${r.failed
-          .slice(0, 3)
-          .map((f) => `${f.path} (${f.reason})`)
-          .join('; ')}`,
-      );
+    if (r.failed.length) parts.push(`${r.failed.length} could not be used`);
+    if (r.warnings.length) parts.push(`${r.warnings.length} with a warning`);
     await this.reload();
-    return parts.join(' · ');
+    return {
+      text: parts.join(' · '),
+      details: [
+        ...r.failed.map((f) => `${f.path}: ${f.reason}`),
+        ...r.warnings.map((w) => `${w.path}: ${w.reason}`),
+      ],
+      undoId: null,
+    };
   }
 
-  async importDataset(format: DatasetFormat, path: string): Promise<string> {
-    const r = await this.api.call('dataset.import', { format, path });
-    const extra = r.unsupported.map((u) => `${u.count} ${u.what}`).join(', ');
+  /**
+   * Reads and checks a dataset first; when the project has some of its images already, `choose`
+   * asks what happens to their boxes (null: the import is called off, nothing changed).
+   */
+  async importDataset(
+    source: { format: DatasetFormat; path: string },
+    choose: (preview: ImportPreview) => Promise<ExistingChoice | null>,
+  ): Promise<LibraryNotice | null> {
+    const preview = await this.api.call('dataset.preview', source);
+    let existing: ExistingChoice = 'keep';
+    if (preview.existing.found > 0) {
+      const answer = await choose(preview);
+      if (!answer) return null;
+      existing = answer;
+    }
+    const r = await this.api.call('dataset.import', { ...source, existing });
     await this.reload();
-    return `Imported ${r.images} images, ${r.boxes} boxes, ${r.classes} classes${extra ? ` · not imported: ${extra}` : ''}${r.warnings.length ? ` · ${r.warnings.length} warning(s): ${r.warnings[0]}` : ''}`;
+    const { text, details } = importNotice(r);
+    return { text, details, undoId: r.undoId };
   }
 
-  async exportDataset(format: DatasetFormat, dir: string): Promise<string> {
-    const r = await this.api.call('dataset.export', { format, dir });
-    return `Exported ${r.images} images and ${r.boxes} boxes to ${r.dir}`;
+  async undoImport(id: number): Promise<LibraryNotice> {
+    const r = await this.api.call('dataset.undoImport', { id });
+    await this.reload();
+    return {
+      text:
+        `Import undone: ${r.removed} image${r.removed === 1 ? '' : 's'} it added removed, ` +
+        `${r.restored} it changed restored`,
+      details: [],
+      undoId: null,
+    };
+  }
+
+  async exportDataset(request: ExportRequest): Promise<LibraryNotice> {
+    const r = await this.api.call('dataset.export', request);
+    return {
+      text: `Exported ${r.images} images and ${r.boxes} boxes to ${r.dir}`,
+      details: [
+        ...(r.config ? [`Config: ${r.config}`] : []),
+        ...(r.guide ? [`How to train it on a GPU cluster and bring the results back: ${r.guide}`] : []),
+        ...r.warnings,
+      ],
+      undoId: null,
+    };
   }
 
   /** Moves, marks or removes the selected images, then shows the list as the filter now has it. */

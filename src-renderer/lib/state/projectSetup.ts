@@ -60,6 +60,9 @@ export async function setupProject(
   contents: ProjectContents,
 ): Promise<SetupOutcome> {
   const path = /\.dwproj$/i.test(projectPath) ? projectPath : `${projectPath}.dwproj`;
+  // A mistyped source must not leave a project (and its folders) behind: it is checked first.
+  const missing = await checkSource(api, contents);
+  if (missing) return { ok: false, message: missing };
   const opened = await createOrReuse(api, path);
   if ('message' in opened) return { ok: false, message: opened.message };
   const { project, reused } = opened;
@@ -83,7 +86,7 @@ export async function setupProject(
         `Imported ${count(r.images, 'image')}, ${count(r.boxes, 'box', 'boxes')} and ` +
         `${count(r.classes, 'class', 'classes')} from ${contents.path}` +
         (extra ? ` · not imported: ${extra}` : '') +
-        (r.warnings.length ? ` · ${count(r.warnings.length, 'warning')}: ${r.warnings[0]}` : '');
+        (r.warnings.length ? ` · ${count(r.warnings.length, 'warning')}: ${r.warnings.join(' · ')}` : '');
     } catch (e) {
       return fail(`The ${name} import failed and nothing was imported: ${messageOf(e)}.`);
     }
@@ -102,6 +105,7 @@ export async function setupProject(
       notice = `Added ${count(r.added, 'image')} from ${contents.path}`;
       if (r.duplicates.length) notice += ` · ${count(r.duplicates.length, 'duplicate')} skipped`;
       if (r.failed.length) notice += ` · ${r.failed.length} could not be read: ${reasons}`;
+      for (const w of r.warnings) notice += ` · ${w.path}: ${w.reason}`;
     } catch (e) {
       return fail(`Adding the images of ${contents.path} failed: ${messageOf(e)}.`);
     }
@@ -109,6 +113,26 @@ export async function setupProject(
   if (reused) notice += ` · into the empty project ${file} left by an earlier attempt`;
   const current = await api.call('project.current').catch(() => null);
   return { ok: true, project: current ?? project, notice };
+}
+
+/** Why the source cannot be used (nothing at the path, or the wrong kind of thing), or null when it can. */
+async function checkSource(api: ApiClient, contents: ProjectContents): Promise<string | null> {
+  let kind: 'file' | 'folder' | 'missing';
+  try {
+    kind = await api.call('files.kind', { path: contents.path });
+  } catch (e) {
+    return `${contents.path} cannot be used: ${messageOf(e)}. Nothing was created.`;
+  }
+  const wantsFolder = contents.kind === 'folder' || contents.format === 'voc';
+  const what = contents.kind === 'folder' ? 'folder' : `${FORMAT_NAMES[contents.format]} dataset`;
+  if (kind === 'missing') {
+    return `There is no ${what} at ${contents.path}: check the path. Nothing was created.`;
+  }
+  if (wantsFolder && kind !== 'folder') {
+    const choose = contents.kind === 'folder' ? 'a folder of images' : `the ${what}'s folder`;
+    return `${contents.path} is a file: choose ${choose}. Nothing was created.`;
+  }
+  return null;
 }
 
 async function createOrReuse(

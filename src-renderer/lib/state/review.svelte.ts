@@ -1,10 +1,13 @@
 import type { Box } from '../../../src-main/shared/api/project';
 import type {
   ModelEvaluation,
+  ModelExportReport,
   ModelInfo,
   Prediction,
+  PredictionImportReport,
   ReviewRow,
 } from '../../../src-main/shared/api/training';
+import type { MethodInput } from '../../../src-main/shared/contract';
 import type { AppState } from './app.svelte';
 import { itemAt, PagedList } from './pagedList';
 
@@ -32,7 +35,7 @@ export class ReviewState {
   size = $state.raw<{ width: number; height: number } | null>(null);
   predicting = $state(false);
   /** What the last prediction run did, said once it is done. */
-  notice = $state<string | null>(null);
+  notice = $state.raw<{ text: string; details: string[] } | null>(null);
 
   /** Every image of the model's review, fetched a page at a time as the list scrolls. */
   readonly list: PagedList<ReviewRow>;
@@ -63,6 +66,29 @@ export class ReviewState {
 
   set threshold(value: number) {
     this.app.reviewThreshold = value;
+  }
+
+  /** The chosen model (an imported one has detections but no network to predict with). */
+  get model(): ModelInfo | undefined {
+    return this.models.find((m) => m.id === this.modelId);
+  }
+
+  /** A COCO results file of another detector read in as a model, then shown. */
+  async importPredictions(
+    request: MethodInput<'predictions.import'>,
+  ): Promise<PredictionImportReport | undefined> {
+    const r = await this.app.attempt(() => this.app.api.call('predictions.import', request));
+    if (!r) return undefined;
+    await this.loadModels();
+    await this.chooseModel(r.model.id);
+    return r;
+  }
+
+  /** The chosen model written out for other programs (TF.js weights, settings, a module). */
+  async exportModel(dir: string): Promise<ModelExportReport | undefined> {
+    const modelId = this.modelId;
+    if (modelId === null) return undefined;
+    return this.app.attempt(() => this.app.api.call('models.export', { modelId, dir }));
   }
 
   rowAt(index: number): ReviewRow | undefined {
@@ -136,10 +162,11 @@ export class ReviewState {
       const r = await this.app.attempt(() => this.app.api.call('predict.run', { modelId, scope }));
       if (r) {
         const name = this.models.find((m) => m.id === modelId)?.name ?? `Model ${modelId}`;
-        this.notice =
+        const text =
           r.images === 0
             ? `${name}: no ${scope === 'all' ? '' : `${scope === 'val' ? 'validation' : 'unlabeled'} `}images to predict.`
             : `${name} predicted ${r.images} image${r.images === 1 ? '' : 's'}: ${r.predictions} detection${r.predictions === 1 ? '' : 's'}, shown here and as suggestions in Annotate.`;
+        this.notice = { text, details: [] };
       }
       await this.refresh();
     } finally {

@@ -65,6 +65,8 @@ export class TrainState {
         if (runId === this.watchedRunId) this.evals = [...this.evals, summary];
       }),
       api.on('train.state', () => void this.refreshRuns()),
+      // A run that skips an image says so at once (the run's record lists them).
+      api.on('train.skipped', () => void this.refreshRuns()),
     ];
     return () => this.#unsubscribe.forEach((u) => u());
   }

@@ -1,10 +1,10 @@
 import { build } from 'esbuild';
 import { mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { DEPLOY_BUILD, DEPLOY_ENTRIES, NODE_BUILD, MAIN_ENTRIES } from '../../../scripts/entries.mjs';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 export const BIN = path.join(ROOT, 'bin', 'dw-studio.cjs');
-const CLI_BUNDLE = path.join(ROOT, 'dist', 'main', 'cli.cjs');
 
 /**
  * Bundles a TypeScript entry into one CommonJS file that plain `node` runs (native packages stay
@@ -12,49 +12,50 @@ const CLI_BUNDLE = path.join(ROOT, 'dist', 'main', 'cli.cjs');
  */
 export async function bundleForNode(entry: string, name: string): Promise<string> {
   const outfile = path.join(ROOT, 'node_modules', '.cache', 'dw-studio-tests', `${name}.${process.pid}.cjs`);
-  await build({
-    absWorkingDir: ROOT,
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    packages: 'external',
-    logLevel: 'warning',
-  });
+  await build({ absWorkingDir: ROOT, ...NODE_BUILD, entryPoints: [entry], outfile });
   return outfile;
 }
 
 /**
- * The built command, as users run it (bin/dw-studio.cjs → dist/main/cli.cjs). `npm test` builds first;
- * when a direct vitest run finds the bundle older than the sources, only the CLI bundle is rebuilt,
- * with the options of scripts/build.mjs, and renamed into place so no reader sees half a file.
+ * dist/main/<name>.cjs as scripts/build.mjs makes it. `npm test` builds first; when a direct vitest
+ * run finds the bundle older than the sources, it is rebuilt alone and renamed into place, so no
+ * reader sees half a file.
  */
-export async function builtCli(): Promise<string> {
+export async function builtBundle(name: keyof typeof MAIN_ENTRIES): Promise<string> {
+  return fresh(path.join(ROOT, 'dist', 'main', `${name}.cjs`), (outfile) =>
+    build({ absWorkingDir: ROOT, ...NODE_BUILD, entryPoints: [MAIN_ENTRIES[name]], outfile }),
+  );
+}
+
+/** dist/deploy/detector.mjs, the module an exported model ships with, rebuilt the same way when stale. */
+export async function builtDeployModule(): Promise<string> {
+  const { outExtension: _, ...options } = DEPLOY_BUILD;
+  return fresh(path.join(ROOT, 'dist', 'deploy', 'detector.mjs'), (outfile) =>
+    build({ absWorkingDir: ROOT, ...options, entryPoints: [DEPLOY_ENTRIES.detector], outfile }),
+  );
+}
+
+/** `bundle`, built into place (through a rename, so no reader sees half a file) when older than src-main. */
+async function fresh(bundle: string, make: (outfile: string) => Promise<unknown>): Promise<string> {
   const stale = (() => {
     try {
-      return statSync(CLI_BUNDLE).mtimeMs < newest(path.join(ROOT, 'src-main'));
+      return statSync(bundle).mtimeMs < newest(path.join(ROOT, 'src-main'));
     } catch {
       return true;
     }
   })();
   if (stale) {
-    const tmp = `${CLI_BUNDLE}.${process.pid}.tmp`;
-    mkdirSync(path.dirname(CLI_BUNDLE), { recursive: true });
-    await build({
-      absWorkingDir: ROOT,
-      entryPoints: ['src-main/cli/index.ts'],
-      outfile: tmp,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      packages: 'external',
-      logLevel: 'warning',
-    });
-    renameSync(tmp, CLI_BUNDLE);
+    const tmp = `${bundle}.${process.pid}.tmp`;
+    mkdirSync(path.dirname(bundle), { recursive: true });
+    await make(tmp);
+    renameSync(tmp, bundle);
   }
+  return bundle;
+}
+
+/** The built command, as users run it (bin/dw-studio.cjs → dist/main/cli.cjs). */
+export async function builtCli(): Promise<string> {
+  await builtBundle('cli');
   return BIN;
 }
 

@@ -1,52 +1,16 @@
 // Running `dw-studio train / eval / predict` as built, and reading what they left in the project.
 import Database from 'better-sqlite3';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { build } from 'esbuild';
-import { builtCli, ROOT } from './bundle';
+import { builtBundle, builtCli } from './bundle';
 
-const TRAINER_BUNDLE = path.join(ROOT, 'dist', 'main', 'trainer.cjs');
-
-/**
- * The built command and the trainer process it forks (dist/main/trainer.cjs). As with builtCli, a
- * trainer bundle older than the sources is rebuilt with the options of scripts/build.mjs.
- */
+/** The built command and the trainer process it forks, with its compute workers. */
 export async function builtCliWithTrainer(): Promise<string> {
   const bin = await builtCli();
-  let stale = true;
-  try {
-    stale = statSync(TRAINER_BUNDLE).mtimeMs < newest(path.join(ROOT, 'src-main'));
-  } catch {
-    // not built yet
-  }
-  if (stale) {
-    const tmp = `${TRAINER_BUNDLE}.${process.pid}.tmp`;
-    mkdirSync(path.dirname(TRAINER_BUNDLE), { recursive: true });
-    await build({
-      absWorkingDir: ROOT,
-      entryPoints: ['src-main/training/trainerMain.ts'],
-      outfile: tmp,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      packages: 'external',
-      logLevel: 'warning',
-    });
-    renameSync(tmp, TRAINER_BUNDLE);
-  }
+  await builtBundle('trainer');
+  await builtBundle('trainerWorker');
   return bin;
-}
-
-function newest(dir: string): number {
-  return Math.max(
-    0,
-    ...readdirSync(dir, { withFileTypes: true }).map((e) => {
-      const p = path.join(dir, e.name);
-      return e.isDirectory() ? newest(p) : statSync(p).mtimeMs;
-    }),
-  );
 }
 
 export interface CliResult {
@@ -58,18 +22,24 @@ export interface CliResult {
 /** Settings that make a run take seconds: tiny inputs, one image a step, no warmup. */
 export const TINY = ['--size', '64', '--batch', '1', '--warmup', '0'];
 
-export function runCli(bin: string, home: string, args: string[]): CliResult {
+export function runCli(bin: string, home: string, args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
   const r = spawnSync(process.execPath, [bin, ...args], {
     encoding: 'utf8',
-    env: { ...process.env, DW_STUDIO_HOME: home },
+    env: { ...process.env, ...env, DW_STUDIO_HOME: home },
   });
   return { code: r.status, stdout: r.stdout.trim(), stderr: r.stderr.trim() };
 }
 
 /** Starts the command without waiting; `detached` gives it its own process group, as a shell job has. */
-export function startCli(bin: string, home: string, args: string[], detached = false) {
+export function startCli(
+  bin: string,
+  home: string,
+  args: string[],
+  detached = false,
+  env: NodeJS.ProcessEnv = {},
+) {
   const proc = spawn(process.execPath, [bin, ...args], {
-    env: { ...process.env, DW_STUDIO_HOME: home },
+    env: { ...process.env, ...env, DW_STUDIO_HOME: home },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached,
   });
@@ -139,6 +109,16 @@ export async function waitForExit(pid: number, timeoutMs = 10_000): Promise<bool
     await new Promise((r) => setTimeout(r, 50));
   }
   return true;
+}
+
+/** Rows of a project file, read as another process may be writing it (WAL readers do not block). */
+export function queryProject<T>(project: string, sql: string): T[] {
+  const db = new Database(project, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare(sql).all() as T[];
+  } finally {
+    db.close();
+  }
 }
 
 export interface RunRecord {

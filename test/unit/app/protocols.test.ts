@@ -1,5 +1,13 @@
 import type { Session } from 'electron';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -164,6 +172,23 @@ describe('dws-image://', () => {
 
     await call('project.close', {});
     expect((await get(`dws-image://image/${images[0]!.id}`)).status).toBe(404);
+    expect(electron.fetched).toEqual([]);
+  });
+
+  it('sends the type the content was checked to be, with nosniff, and nothing once the path leads elsewhere', async () => {
+    const [first] = await projectWithImages();
+    const r = await get(`dws-image://image/${first!.id}`);
+    expect(r.headers.get('Content-Type')).toBe('image/jpeg');
+    expect(r.headers.get('X-Content-Type-Options')).toBe('nosniff');
+    const thumb = await get(`dws-image://thumb/${first!.id}`);
+    expect(thumb.headers.get('Content-Type')).toBe('image/webp');
+    expect(thumb.headers.get('X-Content-Type-Options')).toBe('nosniff');
+
+    // The image's path now leads to a text file outside the project (a link named like the image).
+    rmSync(first!.file);
+    symlinkSync(path.join(dir, 'secret.txt'), first!.file);
+    electron.fetched.length = 0;
+    expect((await get(`dws-image://image/${first!.id}`)).status).toBe(404);
     expect(electron.fetched).toEqual([]);
   });
 });

@@ -24,7 +24,14 @@ describe('activating the chosen backend in this process', () => {
     'falls to the next backend when the chosen one fails to start here',
     async () => {
       const report = await activateCompute({
-        report: { backend: 'tensorflow-gpu', device: 'x', usesGpu: true, skipped: [], probeMs: 1 },
+        report: {
+          backend: 'tensorflow-gpu',
+          device: 'x',
+          usesGpu: true,
+          threads: 1,
+          skipped: [],
+          probeMs: 1,
+        },
         modulePath: '/nonexistent/tfjs-node-gpu/index.js',
       });
       expect(report.backend).toBe('wasm'); // 'tensorflow' has no package to load either

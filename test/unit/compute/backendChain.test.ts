@@ -14,6 +14,7 @@ import {
 } from '../../../src-main/compute/backendChain';
 import { resolvePackage, runChildProbe } from '../../../src-main/compute/childProbe';
 import { parseTfLog } from '../../../src-main/compute/cudaLibraries';
+import { physicalCores } from '../../../src-main/compute/cores';
 import { probeCompute, realProbes } from '../../../src-main/compute/probeCompute';
 
 const TF_NO_CUDA11 =
@@ -98,7 +99,9 @@ describe('compute backend chain', () => {
     // Both native packages absent (their download failed, as on the build machines): wasm with our kernels.
     expect(report.backend).toBe('wasm');
     expect(report.usesGpu).toBe(false);
-    expect(report.device).toMatch(/^CPU, 1 thread \(WebAssembly( SIMD)?\)$/);
+    // One worker per physical core, each its own WebAssembly thread.
+    expect(report.threads).toBe(physicalCores());
+    expect(report.device).toMatch(new RegExp(`^CPU, ${report.threads} threads? \\(WebAssembly( SIMD)?\\)$`));
     expect(report.skipped.map((s) => [s.backend, s.reason])).toEqual([
       ['tensorflow-gpu', NOT_INSTALLED],
       ['tensorflow', NOT_INSTALLED],

@@ -24,6 +24,7 @@ function fakeApi(answers: Partial<Record<MethodName, (input: unknown) => Promise
     call: ((method: MethodName, input: unknown) => {
       calls.push(method);
       const answer = answers[method];
+      if (!answer && method === 'files.kind') return Promise.resolve('folder');
       return answer ? answer(input) : Promise.resolve(null);
     }) as ApiClient['call'],
     on: () => () => {},
@@ -61,7 +62,7 @@ describe('a new project from the start screen', () => {
       project: info('/d/cards/cards.dwproj', 8, 6),
       notice: 'Imported 8 images, 20 boxes and 6 classes from /d/cards/annotations.json',
     });
-    expect(calls).toEqual(['project.create', 'dataset.import', 'project.current']);
+    expect(calls).toEqual(['files.kind', 'project.create', 'dataset.import', 'project.current']);
   });
 
   it('closes the new project when the import fails, and says where the empty file is', async () => {
@@ -76,7 +77,7 @@ describe('a new project from the start screen', () => {
         'The COCO import failed and nothing was imported: /d/cards/annotations.json: line 3: not valid JSON. ' +
         'The project file /d/cards/cards.dwproj was created and is empty: trying again with the same project file reuses it.',
     });
-    expect(calls).toEqual(['project.create', 'dataset.import', 'project.close']);
+    expect(calls).toEqual(['files.kind', 'project.create', 'dataset.import', 'project.close']);
   });
 
   it('reuses an existing empty project, and refuses one with images without touching it', async () => {
@@ -87,7 +88,13 @@ describe('a new project from the start screen', () => {
     });
     const r = await setupProject(empty.api, '/d/cards/cards.dwproj', coco);
     expect(r.ok && r.notice).toContain('into the empty project /d/cards/cards.dwproj');
-    expect(empty.calls).toEqual(['project.create', 'project.open', 'dataset.import', 'project.current']);
+    expect(empty.calls).toEqual([
+      'files.kind',
+      'project.create',
+      'project.open',
+      'dataset.import',
+      'project.current',
+    ]);
 
     const full = fakeApi({
       'project.create': fail('conflict', 'A file already exists at /d/cards/cards.dwproj'),
@@ -98,7 +105,7 @@ describe('a new project from the start screen', () => {
       message:
         'A project already exists at /d/cards/cards.dwproj (1,200 images): open it with “Open project”, or choose another project file.',
     });
-    expect(full.calls).toEqual(['project.create', 'project.open', 'project.close']);
+    expect(full.calls).toEqual(['files.kind', 'project.create', 'project.open', 'project.close']);
 
     const other = fakeApi({
       'project.create': fail('conflict', 'A file already exists at /d/cards/notes.txt.dwproj'),
@@ -106,20 +113,43 @@ describe('a new project from the start screen', () => {
     });
     const refused = await setupProject(other.api, '/d/cards/notes.txt.dwproj', coco);
     expect(!refused.ok && refused.message).toContain('is not a DW Studio project it could open');
-    expect(other.calls).toEqual(['project.create', 'project.open']);
+    expect(other.calls).toEqual(['files.kind', 'project.create', 'project.open']);
+  });
+
+  it('refuses a folder or dataset that is not there before making anything', async () => {
+    const { api, calls } = fakeApi({ 'files.kind': () => Promise.resolve('missing') });
+    expect(await setupProject(api, '/d/celss/celss.dwproj', { kind: 'folder', path: '/d/celss' })).toEqual({
+      ok: false,
+      message: 'There is no folder at /d/celss: check the path. Nothing was created.',
+    });
+    expect(await setupProject(api, '/d/x.dwproj', { ...coco, path: '/d/cards/anotations.json' })).toEqual({
+      ok: false,
+      message: 'There is no COCO dataset at /d/cards/anotations.json: check the path. Nothing was created.',
+    });
+    const file = fakeApi({ 'files.kind': () => Promise.resolve('file') });
+    const r = await setupProject(file.api, '/d/x.dwproj', { kind: 'folder', path: '/d/photo.jpg' });
+    expect(!r.ok && r.message).toBe(
+      '/d/photo.jpg is a file: choose a folder of images. Nothing was created.',
+    );
+    expect([...calls, ...file.calls]).toEqual(['files.kind', 'files.kind', 'files.kind']);
   });
 
   it('treats a folder without a single image as a failure', async () => {
     const { api, calls } = fakeApi({
       'project.create': () => Promise.resolve(info('/d/x/x.dwproj')),
       'images.add': () =>
-        Promise.resolve({ added: 0, duplicates: [], failed: [{ path: '/d/x', reason: 'file not found' }] }),
+        Promise.resolve({
+          added: 0,
+          duplicates: [],
+          failed: [{ path: '/d/x', reason: 'file not found' }],
+          warnings: [],
+        }),
     });
     const r = await setupProject(api, '/d/x/x.dwproj', { kind: 'folder', path: '/d/x' });
     expect(!r.ok && r.message).toBe(
       'No image could be added from /d/x: /d/x (file not found). The project file /d/x/x.dwproj was created ' +
         'and is empty: trying again with the same project file reuses it.',
     );
-    expect(calls).toEqual(['project.create', 'images.add', 'project.close']);
+    expect(calls).toEqual(['files.kind', 'project.create', 'images.add', 'project.close']);
   });
 });

@@ -28,7 +28,14 @@ describe("'system.info' compute report", () => {
 
   it('caches the probe and retries one that failed', async () => {
     let calls = 0;
-    const report: ComputeReport = { backend: 'cpu', device: 'CPU', usesGpu: false, skipped: [], probeMs: 1 };
+    const report: ComputeReport = {
+      backend: 'cpu',
+      device: 'CPU',
+      usesGpu: false,
+      threads: 1,
+      skipped: [],
+      probeMs: 1,
+    };
     const services = createServices({
       appVersion: '1',
       mode: 'serve',

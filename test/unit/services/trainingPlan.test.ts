@@ -5,8 +5,9 @@ import { planTraining } from '../../../src-main/services/trainingService';
 
 const wasm: ComputeReport = {
   backend: 'wasm',
-  device: 'CPU, 1 thread (WebAssembly SIMD)',
+  device: 'CPU, 2 threads (WebAssembly SIMD)',
   usesGpu: false,
+  threads: 2,
   skipped: [{ backend: 'tensorflow-gpu', reason: 'not installed' }],
   probeMs: 10,
 };
@@ -14,6 +15,7 @@ const gpu: ComputeReport = {
   backend: 'tensorflow-gpu',
   device: 'NVIDIA RTX 3060',
   usesGpu: true,
+  threads: 1,
   skipped: [],
   probeMs: 900,
 };
@@ -59,14 +61,37 @@ describe('one-click training plan', () => {
     expect(plan.reasons.join(' ')).toContain('FCOS label assignment (your setting)');
   });
 
-  it('turns box refinement off below 256 px unless the user asked for it', () => {
+  it('turns box refinement off below 256 px, and says so also when the user asked for it', () => {
     const small = planTraining(wasm, { train: 50, val: 10, classes: 2 }, { size: 192 });
     expect(small.config.refine).toBe(false);
     expect(small.reasons.join(' ')).toContain('Box refinement is off at 192 px');
-    expect(
-      planTraining(wasm, { train: 50, val: 10, classes: 2 }, { size: 192, refine: true }).config.refine,
-    ).toBe(true);
+    const asked = planTraining(wasm, { train: 50, val: 10, classes: 2 }, { size: 192, refine: true });
+    expect(asked.config.refine).toBe(false);
+    expect(asked.reasons.join(' ')).toContain('Box refinement is off at 192 px');
     expect(planTraining(wasm, { train: 50, val: 10, classes: 2 }, { size: 256 }).config.refine).toBe(true);
+    // FCOS never refines, at any size.
+    expect(planTraining(wasm, { train: 50, val: 10, classes: 2 }, { assigner: 'fcos' }).config.refine).toBe(
+      false,
+    );
+  });
+
+  it('splits each step over a worker per core, the Settings value, or no more workers than images', () => {
+    const auto = planTraining(wasm, { train: 290, val: 70, classes: 6 });
+    expect(auto.compute.device).toBe('CPU, 2 threads (WebAssembly SIMD)');
+    expect(auto.reasons).toContain(
+      "2 compute workers, one per physical core: each step's batch is split between them and their gradients are summed.",
+    );
+    const set = planTraining(wasm, { train: 290, val: 70, classes: 6 }, {}, 1);
+    expect(set.compute.device).toBe('CPU, 1 thread (WebAssembly SIMD)');
+    expect(set.reasons).toContain('1 compute worker (from Settings): each step runs on one thread.');
+    const four = planTraining(wasm, { train: 290, val: 70, classes: 6 }, { workers: 4, batchSize: 8 });
+    expect(four.compute.device).toBe('CPU, 4 threads (WebAssembly SIMD)');
+    expect(four.reasons.join(' ')).toContain('4 compute workers (your setting)');
+    const one = planTraining(wasm, { train: 290, val: 70, classes: 6 }, { batchSize: 1 });
+    expect(one.compute.device).toBe('CPU, 1 thread (WebAssembly SIMD)');
+    expect(one.reasons.join(' ')).toContain('1 compute worker, no more than the images of a step');
+    // A GPU runs its own threads: no workers.
+    expect(planTraining(gpu, { train: 290, val: 70, classes: 6 }).reasons.join(' ')).not.toContain('worker');
   });
 
   it('refuses a WebAssembly run that would not fit its 4 GB heap', () => {

@@ -31,6 +31,8 @@ export function image(n: number, over: Partial<NewImage> = {}): NewImage {
     height: 480,
     orientation: 1,
     split: 'train',
+    realPath: `/data/images/img_${n}.jpg`,
+    mtimeMs: 1_700_000_000_000 + n,
     ...over,
   };
 }

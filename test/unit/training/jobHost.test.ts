@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { crashReason, JobHost, type JobEvent } from '../../../src-main/training/jobHost';
 import { forkTrainer } from '../../../src-main/training/forkTrainer';
-import { TrainConfig, type JobSpec } from '../../../src-main/training/protocol';
+import { TrainConfig, type JobOf } from '../../../src-main/training/protocol';
 
 const script = path.resolve(__dirname, '../../fixtures/trainer/scripted-trainer.cjs');
 const hosts: JobHost[] = [];
@@ -16,9 +16,14 @@ afterEach(async () => {
   await Promise.all(hosts.splice(0).map((h) => h.dispose()));
 });
 
-const evaluate = (jobId: string, mode: string) =>
-  ({ kind: 'evaluate', jobId, modelDir: mode, snapshotPath: '-' }) as const;
-const train = (jobId: string, mode: string): JobSpec => ({
+const evaluate = (jobId: string, mode: string): JobOf<'evaluate'> => ({
+  kind: 'evaluate',
+  jobId,
+  modelDir: mode,
+  snapshotPath: '-',
+  workers: null,
+});
+const train = (jobId: string, mode: string): JobOf<'train'> => ({
   kind: 'train',
   jobId,
   runDir: mode,
@@ -26,8 +31,9 @@ const train = (jobId: string, mode: string): JobSpec => ({
   config: TrainConfig.parse({ preset: 'resnet18', size: 512, batchSize: 8, maxSteps: 10 }),
   resume: false,
 });
+/** The scripted trainer's process id (it answers the 'pid' job with it as the image count). */
 const pidOf = async (h: JobHost, jobId: string) =>
-  ((await h.run(evaluate(jobId, 'pid'), () => {}).done).result as { pid: number }).pid;
+  (await h.run(evaluate(jobId, 'pid'), () => {}).done).result!.images;
 
 describe('trainer job host', () => {
   it('reports the compute backend, relays events, ignores malformed messages and resolves the job', async () => {
@@ -35,7 +41,10 @@ describe('trainer job host', () => {
     expect((await h.compute()).backend).toBe('cpu');
     const events: JobEvent[] = [];
     const job = h.run(evaluate('j1', 'ok'), (e) => events.push(e));
-    await expect(job.done).resolves.toEqual({ cancelled: false, result: { answer: 42 } });
+    await expect(job.done).resolves.toEqual({
+      cancelled: false,
+      result: { AP: 0.5, AP50: 0.75, AP75: 0.5, perClass: [], images: 42 },
+    });
     expect(events).toEqual([{ type: 'progress', jobId: 'j1', done: 1, total: 2, label: 'x' }]);
     expect(h.busy).toBe(false);
   });
@@ -48,11 +57,24 @@ describe('trainer job host', () => {
     await expect(first.done).resolves.toMatchObject({ cancelled: true });
   });
 
+  it("checks a job's result against its kind's schema, and fails the job when it does not match", async () => {
+    const h = host();
+    await expect(h.run(evaluate('w', 'wrong-kind'), () => {}).done).rejects.toThrow(
+      "The trainer's answer to the evaluate job was a predict result.",
+    );
+    await expect(h.run(evaluate('m', 'malformed'), () => {}).done).rejects.toThrow(
+      /^The trainer's answer to the evaluate job was malformed \(result/,
+    );
+    await expect(h.run(evaluate('g', 'ok'), () => {}).done).resolves.toMatchObject({
+      result: { images: 42 },
+    });
+  });
+
   it('turns a job failure into a rejected job and keeps the process for the next one', async () => {
     const h = host();
     await expect(h.run(evaluate('f', 'fail'), () => {}).done).rejects.toThrow('bad model file');
     await expect(h.run(evaluate('g', 'ok'), () => {}).done).resolves.toMatchObject({
-      result: { answer: 42 },
+      result: { images: 42 },
     });
   });
 
@@ -90,7 +112,7 @@ describe('trainer job host', () => {
     const next = await pidOf(h, 'p2');
     expect(next).not.toBe(first);
     await expect(h.run(evaluate('ok', 'ok'), () => {}).done).resolves.toMatchObject({
-      result: { answer: 42 },
+      result: { images: 42 },
     });
     expect(await pidOf(h, 'p3')).toBe(next);
   });

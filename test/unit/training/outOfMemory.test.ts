@@ -21,6 +21,7 @@ const compute = (backend: ComputeReport['backend'], device: string): ComputeRepo
   backend,
   device,
   usesGpu: backend === 'tensorflow-gpu',
+  threads: 1,
   skipped: [],
   probeMs: 0,
 });

@@ -1,12 +1,13 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createServices } from '../../../src-main/services';
+import { createServices, type Services } from '../../../src-main/services';
 import { startServer, type RunningServer } from '../../../src-main/transport/server';
 
 let server: RunningServer;
+let services: Services;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'dws-server-'));
 const renderer = path.join(dir, 'renderer');
 
@@ -14,7 +15,7 @@ beforeAll(async () => {
   mkdirSync(renderer);
   writeFileSync(path.join(renderer, 'index.html'), '<!doctype html><p>app</p>');
   writeFileSync(path.join(dir, 'secret.txt'), 'secret');
-  const services = createServices({ appVersion: '1.2.3', mode: 'serve', userDataDir: dir });
+  services = createServices({ appVersion: '1.2.3', mode: 'serve', userDataDir: dir });
   server = await startServer({ services, rendererDir: renderer, port: 0 });
 });
 afterAll(() => server.close());
@@ -122,5 +123,33 @@ describe('serve-mode server', () => {
     });
     expect(reply).toMatchObject({ id: 7, result: { ok: true, value: { mode: 'serve' } } });
     socket.close();
+  });
+
+  it('serves a project image with its checked type and nosniff, and nothing once the file is another', async () => {
+    const auth = { Authorization: `Bearer ${server.token}` };
+    const call = (method: string, body: unknown) =>
+      post(method, body, auth).then((r) => r.json() as Promise<{ ok: boolean; value: never }>);
+    const images = path.join(dir, 'project', 'images');
+    mkdirSync(images, { recursive: true });
+    // A JPEG named .png: the type sent is what the content is.
+    copyFileSync(
+      path.resolve(__dirname, '../../fixtures/datasets/cards/images/IMG_2448.JPG'),
+      path.join(images, 'card.png'),
+    );
+    expect((await call('project.create', { path: path.join(dir, 'project', 'p.dwproj') })).ok).toBe(true);
+    expect((await call('images.add', { paths: [images] })).ok).toBe(true);
+    const { items } = (await call('images.list', {})).value as { items: { id: number }[] };
+    const url = `${base()}/image/image/${items[0]!.id}`;
+    const r = await fetch(url, { headers: auth });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toBe('image/jpeg');
+    expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+
+    rmSync(path.join(images, 'card.png'));
+    symlinkSync(path.join(dir, 'secret.txt'), path.join(images, 'card.png'));
+    const swapped = await fetch(url, { headers: auth });
+    expect(swapped.status).toBe(404);
+    expect(await swapped.text()).not.toContain('secret');
+    await services.handlers['project.close']({}, { transport: 'direct' });
   });
 });

@@ -98,7 +98,7 @@ describe('importing into a project that has work in it', () => {
 
     await importInLibrary(json);
     await page.waitForSelector('[data-testid=dialog]');
-    expect(await page.textContent('#dialog-title')).toBe(
+    expect(await page.textContent('[data-testid=dialog] h2')).toBe(
       '8 images of this 8-image dataset are in the project already',
     );
     const details = await page.$$eval('[data-testid=dialog-details] li', (li) =>

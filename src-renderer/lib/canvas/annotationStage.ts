@@ -118,6 +118,9 @@ export class AnnotationStage {
       onRest: () => {
         this.#transformer.forceUpdate();
         this.#refreshImage();
+        // Once the hit graph is back (drawn right after this): a box now under a pointer that did
+        // not move since the pan or zoom gets its tip, as it would on the next move.
+        queueMicrotask(() => this.#hoverAtPointer());
       },
       followers: [this.#transformer],
     });
@@ -327,6 +330,14 @@ export class AnnotationStage {
     if (!key || !rect) return this.#cb.onHover?.(null);
     const at = this.toScreen({ x: rect.x(), y: rect.y() + rect.height() * rect.scaleY() });
     this.#cb.onHover?.({ key, x: at.x, y: at.y });
+  }
+
+  /** Hovers the box under the pointer's last position on the stage, if any. */
+  #hoverAtPointer(): void {
+    const pointer = this.stage.getPointerPosition();
+    if (!pointer || this.#motion.moving) return;
+    const key = this.#boxLayer.getIntersection(pointer)?.getAttr('boxKey') as string | undefined;
+    if (key && this.#rects.has(key) && key !== this.#hovered) this.#hover(key);
   }
 
   #attachRectEvents(rect: Konva.Rect): void {

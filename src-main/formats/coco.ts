@@ -102,19 +102,7 @@ export function parseCoco(doc: unknown, file: string): CocoParsed {
     const cls = classIndex.get(categoryId);
     if (cls === undefined)
       throw new FormatError(file, `${at}.category_id`, `no category has id ${categoryId}`);
-    const bbox = a.bbox;
-    if (
-      !Array.isArray(bbox) ||
-      bbox.length !== 4 ||
-      !bbox.every((v) => typeof v === 'number' && Number.isFinite(v))
-    ) {
-      throw new FormatError(
-        file,
-        `${at}.bbox`,
-        `expected [x, y, width, height] as 4 numbers, got ${describeValue(bbox)}`,
-      );
-    }
-    const [x, y, w, h] = bbox as [number, number, number, number];
+    const [x, y, w, h] = bboxOf(a, file, at);
     if (!(w > 0 && h > 0)) {
       throw new FormatError(
         file,
@@ -126,7 +114,7 @@ export function parseCoco(doc: unknown, file: string): CocoParsed {
       countUnsupported(unsupported, UNSUPPORTED.crowd);
       return;
     }
-    noteSegmentation(a, bbox as number[], unsupported);
+    noteSegmentation(a, [x, y, w, h], unsupported);
     if (
       (Array.isArray(a.keypoints) && a.keypoints.length > 0) ||
       (typeof a.num_keypoints === 'number' && a.num_keypoints > 0)
@@ -216,6 +204,27 @@ export function int(o: Record<string, unknown>, key: string, file: string, at: s
     throw new FormatError(file, `${at}.${key}`, `expected an integer, got ${describeValue(v)}`);
   }
   return v;
+}
+
+/** `o.bbox` as COCO writes it: [x, y, width, height], four finite numbers. */
+export function bboxOf(
+  o: Record<string, unknown>,
+  file: string,
+  at: string,
+): [number, number, number, number] {
+  const bbox = o.bbox;
+  if (
+    !Array.isArray(bbox) ||
+    bbox.length !== 4 ||
+    !bbox.every((v) => typeof v === 'number' && Number.isFinite(v))
+  ) {
+    throw new FormatError(
+      file,
+      `${at}.bbox`,
+      `expected [x, y, width, height] as 4 numbers, got ${describeValue(bbox)}`,
+    );
+  }
+  return bbox as [number, number, number, number];
 }
 
 function positiveInt(o: Record<string, unknown>, key: string, file: string, at: string): number {

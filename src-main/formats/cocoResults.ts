@@ -1,7 +1,7 @@
 // COCO detection results: the list of {image_id, category_id, bbox, score} that pycocotools'
 // loadRes reads, and that mmdetection's test script writes (`--format-only`, `<prefix>.bbox.json`).
 import type { BoxXYWH } from './geometry';
-import { int, isObject, jsonErrorPlace } from './coco';
+import { bboxOf, int, isObject, jsonErrorPlace } from './coco';
 import { describeValue, FormatError } from './formatError';
 
 export interface CocoResult {
@@ -38,23 +38,11 @@ export function parseCocoResultsText(text: string, file: string): CocoResult[] {
     if (!isObject(d)) throw new FormatError(file, at, `expected an object, got ${describeValue(d)}`);
     const imageId = int(d, 'image_id', file, at);
     const categoryId = int(d, 'category_id', file, at);
-    const bbox = d.bbox;
-    if (
-      !Array.isArray(bbox) ||
-      bbox.length !== 4 ||
-      !bbox.every((v) => typeof v === 'number' && Number.isFinite(v))
-    ) {
-      throw new FormatError(
-        file,
-        `${at}.bbox`,
-        `expected [x, y, width, height] as 4 numbers, got ${describeValue(bbox)}`,
-      );
-    }
+    const [x, y, w, h] = bboxOf(d, file, at);
     const score = d.score;
     if (typeof score !== 'number' || !(score >= 0 && score <= 1)) {
       throw new FormatError(file, `${at}.score`, `expected a score from 0 to 1, got ${describeValue(score)}`);
     }
-    const [x, y, w, h] = bbox as [number, number, number, number];
     return { imageId, categoryId, box: { x, y, w, h }, score, where: at };
   });
 }

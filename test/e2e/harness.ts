@@ -157,6 +157,26 @@ export type Point = { x: number; y: number };
  * The canvas's view once its image is drawn (screen = image × scale + offset, from the stage's
  * data-transform) and its mapping between image and page pixels; `url`: once it shows that image.
  */
+/**
+ * A contract method called from the page, as the app calls it over HTTP (the page's cookie carries
+ * the launch token); rejects with the server's message when the answer is an error.
+ */
+export function callFromPage<T>(page: Page, method: string, payload: unknown = {}): Promise<T> {
+  return page.evaluate(
+    async ([m, p]) => {
+      const r = await fetch(`/api/${m}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(p),
+      });
+      const body = (await r.json()) as { ok: boolean; value: unknown; error?: { message: string } };
+      if (!body.ok) throw new Error(body.error!.message);
+      return body.value;
+    },
+    [method, payload] as const,
+  ) as Promise<T>;
+}
+
 export async function stageView(page: Page, url?: string) {
   const selector = `[data-testid=annotation-stage][data-loaded-url${url ? `="${url}"` : ''}]`;
   await page.waitForSelector(selector);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jpegShortBy } from '../unit/imaging/damagedImages';
-import { type AppSession, openApp, ROOT, screenshot } from './harness';
+import { type AppSession, callFromPage, openApp, ROOT, screenshot } from './harness';
 
 // Importing into a project that has work in it, in the Library: the user chooses what happens to the
 // images it has already, seeing each choice's counts first, and can take the whole import back.
@@ -22,22 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => app?.close());
 
-/** A call to the server from the page (its cookie carries the token). */
-function call<T>(method: string, payload: unknown = {}): Promise<T> {
-  return page.evaluate(
-    async ([m, p]) => {
-      const r = await fetch(`/api/${m}`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(p),
-      });
-      const body = (await r.json()) as { ok: boolean; value: unknown; error?: { message: string } };
-      if (!body.ok) throw new Error(body.error!.message);
-      return body.value;
-    },
-    [method, payload] as const,
-  ) as Promise<T>;
-}
+const call = <T>(method: string, payload: unknown = {}) => callFromPage<T>(page, method, payload);
 
 interface Box {
   classId: number;

@@ -9,6 +9,7 @@ import type { ModelInfo } from '../../src-main/shared/api/training';
 import { ProjectStore } from '../../src-main/store/projectStore';
 import {
   type AppSession,
+  callFromPage,
   openApp,
   type Point,
   ROOT,
@@ -54,21 +55,7 @@ function suggestionsOf(imageId: number): Suggestion[] {
     .all(imageId) as Suggestion[];
 }
 
-async function api<T>(method: string, payload: unknown = {}): Promise<T> {
-  return page.evaluate(
-    async ([m, p]) => {
-      const r = await fetch(`/api/${m}`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(p),
-      });
-      const envelope = (await r.json()) as { ok: boolean; value: unknown; error?: { message: string } };
-      if (!envelope.ok) throw new Error(envelope.error!.message);
-      return envelope.value;
-    },
-    [method, payload] as const,
-  ) as Promise<T>;
-}
+const api = <T>(method: string, payload: unknown = {}) => callFromPage<T>(page, method, payload);
 
 type Rect = { x: number; y: number; w: number; h: number };
 const contains = (b: Rect, p: Point, margin = 0) =>

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AppSession, openApp, ROOT, screenshot, type ServeProcess } from './harness';
+import { type AppSession, callFromPage, openApp, ROOT, screenshot, type ServeProcess } from './harness';
 
 // The start screen makes a whole project in one go: a dataset imported, or a folder of images added.
 // When a step fails, no project is open afterwards and the banner says why, naming the file.
@@ -36,15 +36,7 @@ beforeAll(async () => {
 afterAll(() => app?.close());
 
 /** A method's answer as the server gives it to the page (no input). */
-const ask = <T>(method: string) =>
-  page.evaluate(async (m) => {
-    const r = await fetch(`/api/${m}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: '{}',
-    });
-    return ((await r.json()) as { value: unknown }).value;
-  }, method) as Promise<T>;
+const ask = <T>(method: string) => callFromPage<T>(page, method);
 
 /** The open project as the server sees it (null: none). */
 const current = () => ask<{ path: string; imageCount: number } | null>('project.current');

@@ -1,15 +1,13 @@
 import Database from 'better-sqlite3';
-import { cpSync, mkdirSync, mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AppSession,
+  CELL_IMAGES,
+  cellsFolder,
   createProjectFromFolder,
   openApp,
   type Point,
-  ROOT,
   screenshot,
   type ServeProcess,
   stageView,
@@ -23,15 +21,10 @@ let serve: ServeProcess;
 let app: AppSession;
 let page: Page;
 let errors: string[];
-const work = mkdtempSync(path.join(os.tmpdir(), 'dws-e2e-annotate-'));
-const projectFile = path.join(work, 'cells.dwproj');
-const imagesDir = path.join(work, 'images');
-const IMAGES = ['BloodImage_00066.jpg', 'BloodImage_00087.jpg', 'BloodImage_00132.jpg']; // 640 × 480
+const { projectFile, imagesDir } = cellsFolder('annotate');
+const IMAGES = CELL_IMAGES; // 640 × 480
 
 beforeAll(async () => {
-  mkdirSync(imagesDir);
-  for (const f of IMAGES)
-    cpSync(path.join(ROOT, 'test/fixtures/datasets/bccd/images', f), path.join(imagesDir, f));
   app = await openApp();
   ({ serve, page, errors } = app);
 });

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -7,6 +7,22 @@ import { expect } from 'vitest';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const ARTIFACTS = path.join(ROOT, 'test-results');
+
+/** Three 640 × 480 photos of the blood-cell fixture, for the tests that draw on them. */
+export const CELL_IMAGES = ['BloodImage_00066.jpg', 'BloodImage_00087.jpg', 'BloodImage_00132.jpg'];
+
+/**
+ * A fresh folder for a test file: `images/` holding a copy of CELL_IMAGES, and the path of the
+ * project to create beside it (cells.dwproj, not made yet).
+ */
+export function cellsFolder(name: string): { work: string; projectFile: string; imagesDir: string } {
+  const work = mkdtempSync(path.join(os.tmpdir(), `dws-e2e-${name}-`));
+  const imagesDir = path.join(work, 'images');
+  mkdirSync(imagesDir);
+  for (const f of CELL_IMAGES)
+    cpSync(path.join(ROOT, 'test/fixtures/datasets/bccd/images', f), path.join(imagesDir, f));
+  return { work, projectFile: path.join(work, 'cells.dwproj'), imagesDir };
+}
 
 export interface ServeProcess {
   url: string;

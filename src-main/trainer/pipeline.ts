@@ -5,25 +5,14 @@
 import type { ImageTargets } from '../detector/boxes';
 import { resizeLongSide, type Resized } from '../imaging/letterbox';
 import { inputCanvas, placeNormalised } from '../shared/networkInput';
+import { mulberry32 } from '../shared/prng';
 import type { SnapshotImage } from '../training/protocol';
 import type { PixelBatch } from './replica';
-
-/** mulberry32: a small seeded PRNG, so an epoch's order is the same after a resume. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The image order of one epoch: a seeded shuffle (Fisher–Yates). */
 export function epochOrder(n: number, seed: number, epoch: number): Int32Array {
   const order = Int32Array.from({ length: n }, (_, i) => i);
-  const rand = prng(seed * 100_003 + epoch * 7919 + 17);
+  const rand = mulberry32(seed * 100_003 + epoch * 7919 + 17);
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
     [order[i], order[j]] = [order[j]!, order[i]!];
@@ -33,7 +22,7 @@ export function epochOrder(n: number, seed: number, epoch: number): Int32Array {
 
 /** Whether sample `k` of the run is mirrored: a function of the seed and position, not of history. */
 export function flipAt(seed: number, k: number): boolean {
-  return prng(seed * 31 + k * 2654435761)() < 0.5;
+  return mulberry32(seed * 31 + k * 2654435761)() < 0.5;
 }
 
 /** One image of a batch: its resized pixels, whether it is mirrored, and its boxes in network pixels. */

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { createServices } from '../../src-main/services';
 import type { MethodInput, MethodName, MethodOutput } from '../../src-main/shared/contract';
 import { createDispatch } from '../../src-main/transport/dispatch';
-import { HEIGHT, rng, WIDTH, writeDataset } from './syntheticDataset';
+import { mulberry32 } from '../../src-main/shared/prng';
+import { HEIGHT, WIDTH, writeDataset } from './syntheticDataset';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -117,7 +118,7 @@ async function main(): Promise<void> {
     }
 
     const classes = (await call('classes.list', {})).map((c) => c.id);
-    const rand = rng(2);
+    const rand = mulberry32(2);
     const saves: number[] = [];
     for (let i = 0; i < SAVES; i++) {
       const imageId = 1 + Math.floor(rand() * IMAGES);

@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
+import { mulberry32 } from '../../src-main/shared/prng';
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   let c = n;
@@ -49,23 +50,11 @@ export function makePngFactory(): (rgb: number) => Buffer {
     ]);
 }
 
-/** A small deterministic PRNG (mulberry32), so every run measures the same dataset. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function writeDataset(dir: string, images: number, boxesPerImage: number, classes: number): string {
   const imageDir = path.join(dir, 'images');
   mkdirSync(imageDir, { recursive: true });
   const png = makePngFactory();
-  const rand = rng(1);
+  const rand = mulberry32(1);
   const doc = {
     categories: Array.from({ length: classes }, (_, i) => ({ id: i + 1, name: `class_${i + 1}` })),
     images: [] as object[],

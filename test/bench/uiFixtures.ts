@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { rng } from './syntheticDataset';
+import { mulberry32 } from '../../src-main/shared/prng';
 
 export const PHOTO_WIDTH = 1920;
 export const PHOTO_HEIGHT = 1080;
@@ -14,7 +14,7 @@ export const PHOTO_HEIGHT = 1080;
 export async function writePhotos(dir: string, count: number): Promise<string[]> {
   mkdirSync(dir, { recursive: true });
   const files: string[] = [];
-  const rand = rng(7);
+  const rand = mulberry32(7);
   const raw = Buffer.alloc(PHOTO_WIDTH * PHOTO_HEIGHT * 3);
   for (let n = 0; n < count; n++) {
     const phase = n * 0.7;
@@ -38,7 +38,7 @@ export async function writePhotos(dir: string, count: number): Promise<string[]>
 
 /** `count` boxes of 16–136 px scattered over a full-HD image, classes drawn from `classIds`. */
 export function scatteredBoxes(count: number, classIds: number[], seed: number) {
-  const rand = rng(seed);
+  const rand = mulberry32(seed);
   return Array.from({ length: count }, () => {
     const w = 16 + Math.floor(rand() * 120);
     const h = 16 + Math.floor(rand() * 120);

@@ -2,6 +2,7 @@
 // ('backbone/stage2/block0/conv1/kernel'), plus what the optimizer needs to know about each.
 import { tf } from '../tf';
 import type { Tensor } from '../tf';
+import { mulberry32 } from '../../shared/prng';
 
 /**
  * kernel: conv weights (weight decay applies); bias; norm: GN/BN γ and β (no weight decay,
@@ -62,18 +63,6 @@ export class ParamSpecs {
   }
 }
 
-/** A small deterministic generator for the initialisation (mulberry32). */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Initial values of one parameter, drawn from `rand` (same seed → same network on every backend). */
 export function initialValues(spec: ParamSpec, rand: () => number): Float32Array {
   const n = spec.shape.reduce((a, b) => a * b, 1);
@@ -99,7 +88,7 @@ export function initialValues(spec: ParamSpec, rand: () => number): Float32Array
 
 /** Variables for every spec, initialised from `seed`. */
 export function createParams(specs: readonly ParamSpec[], seed: number): DetectorParams {
-  const rand = generator(seed);
+  const rand = mulberry32(seed);
   const params: DetectorParams = new Map();
   for (const spec of specs) {
     const value = tf.tensor(initialValues(spec, rand), spec.shape, 'float32');

@@ -1,3 +1,4 @@
+import { mulberry32 } from '../../../src-main/shared/prng';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +12,6 @@ import {
   flipAt,
   ImageCache,
   packPixels,
-  prng,
   sampleTarget,
 } from '../../../src-main/trainer/pipeline';
 import type { SnapshotImage } from '../../../src-main/training/protocol';
@@ -40,8 +40,8 @@ describe('training data order', () => {
     expect(Array.from({ length: 2000 }, (_, k) => flipAt(1, k))).toEqual(flips);
   });
 
-  it('prng gives values in [0, 1)', () => {
-    const r = prng(123);
+  it('mulberry32 gives values in [0, 1)', () => {
+    const r = mulberry32(123);
     for (let i = 0; i < 1000; i++) {
       const v = r();
       expect(v).toBeGreaterThanOrEqual(0);

@@ -18,6 +18,21 @@ import { withScope, type KernelScope } from './kernelScope';
 type Shape4 = [number, number, number, number];
 type ConvInfo = backend_util.Conv2DInfo;
 
+/** The convolution a Conv2DBackpropFilter belongs to (NHWC only, as the app's networks are). */
+function filterGradInfo(x: TensorInfo, a: Conv2DBackpropFilterAttrs): ConvInfo {
+  if (a.dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter: only NHWC is supported');
+  return backend_util.computeConv2DInfo(
+    x.shape as Shape4,
+    a.filterShape,
+    a.strides,
+    1,
+    a.pad,
+    a.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+}
+
 /**
  * Filter gradient: dW[a, b, ci, co] = Σ_{n,u,v} xpad[n, u·s + a, v·s + b, ci] · dy[n, u, v, co].
  * Read with ci as the batch and n as the channel, that is a stride-1 VALID convolution of
@@ -27,18 +42,7 @@ type ConvInfo = backend_util.Conv2DInfo;
 export function conv2dBackpropFilter(backendName: string): KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
-    const a = attrs as unknown as Conv2DBackpropFilterAttrs;
-    if (a.dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter: only NHWC is supported');
-    const info = backend_util.computeConv2DInfo(
-      x.shape as Shape4,
-      a.filterShape,
-      a.strides,
-      1,
-      a.pad,
-      a.dimRoundingMode,
-      false,
-      'channelsLast',
-    );
+    const info = filterGradInfo(x, attrs as unknown as Conv2DBackpropFilterAttrs);
     return withScope(backend, backendName, (s) => filterGradByConv(s, x, dy, info, 'Conv2D'));
   };
 }
@@ -53,18 +57,7 @@ export function conv2dBackpropFilter(backendName: string): KernelFunc {
 export function conv2dBackpropFilterGemm(backendName: string): KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
-    const a = attrs as unknown as Conv2DBackpropFilterAttrs;
-    if (a.dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter: only NHWC is supported');
-    const info = backend_util.computeConv2DInfo(
-      x.shape as Shape4,
-      a.filterShape,
-      a.strides,
-      1,
-      a.pad,
-      a.dimRoundingMode,
-      false,
-      'channelsLast',
-    );
+    const info = filterGradInfo(x, attrs as unknown as Conv2DBackpropFilterAttrs);
     return withScope(backend, backendName, (s) => {
       const { batchSize: N, inChannels: C, outChannels: Co, filterHeight: kh, filterWidth: kw } = info;
       const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw, padInfo } = info;

@@ -3,6 +3,17 @@
  * describe them: the renderer's first screen imports these without loading any schema.
  */
 
+import type { BackendName } from './api/system';
+
+/** Each compute backend as the user reads it (status bar, settings). */
+export const BACKEND_LABELS: Record<BackendName, string> = {
+  'tensorflow-gpu': 'TensorFlow GPU',
+  webgpu: 'WebGPU',
+  tensorflow: 'TensorFlow CPU',
+  wasm: 'WebAssembly',
+  cpu: 'JavaScript CPU',
+};
+
 /** The app's views, in the order the navigation lists them. */
 export const VIEW_NAMES = ['library', 'annotate', 'train', 'review', 'inspect', 'settings'] as const;
 

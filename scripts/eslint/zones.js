@@ -16,6 +16,8 @@ export const zones = [
   },
   { name: 'store', folder: 'src-main/store', allow: ['shared'], packages: [...NODE, 'better-sqlite3'] },
   { name: 'imaging', folder: 'src-main/imaging', allow: ['shared'], packages: [...NODE, 'sharp'] },
+  // Pretrained weights: the cache in the user-data folder, downloads, and PyTorch's file format.
+  { name: 'weights', folder: 'src-main/weights', allow: ['shared'], packages: [...NODE, 'fflate'] },
   { name: 'compute', folder: 'src-main/compute', allow: ['shared'], packages: [...NODE, ...TFJS] },
   // The main side of training (protocol, job host, run folders): no TensorFlow.js, no detector.
   { name: 'training', folder: 'src-main/training', allow: ['shared'], packages: [...NODE, 'zod'] },
@@ -23,7 +25,7 @@ export const zones = [
   {
     name: 'trainer',
     folder: 'src-main/trainer',
-    allow: ['shared', 'detector', 'eval', 'imaging', 'compute', 'training'],
+    allow: ['shared', 'detector', 'eval', 'imaging', 'compute', 'training', 'weights'],
     packages: [...NODE, ...TFJS, 'ws'],
   },
   // The module an exported model ships with: the detector's forward pass and post-processing on
@@ -37,7 +39,7 @@ export const zones = [
   {
     name: 'services',
     folder: 'src-main/services',
-    allow: ['shared', 'store', 'formats', 'imaging', 'eval', 'training', 'compute'],
+    allow: ['shared', 'store', 'formats', 'imaging', 'eval', 'training', 'compute', 'weights'],
     packages: NODE,
   },
   {
@@ -56,7 +58,7 @@ export const zones = [
   {
     name: 'cli',
     folder: 'src-main/cli',
-    allow: ['shared', 'services', 'transport', 'training', 'compute', 'eval', 'formats', 'store'],
+    allow: ['shared', 'services', 'transport', 'training', 'compute', 'eval', 'formats', 'store', 'weights'],
     packages: [...NODE, 'commander', 'cli-progress'],
   },
   {

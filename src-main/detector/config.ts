@@ -1,13 +1,13 @@
 // What defines one detector: backbone preset, FPN levels, head, assigner and refinement. Plain data,
 // stored with every checkpoint, so that a model can be rebuilt exactly.
 
-export type BackbonePreset = 'small' | 'resnet18' | 'resnet50';
+export type BackbonePreset = 'small' | 'mobilenet_v2' | 'resnet18' | 'resnet50';
 /** 'dw': DW assignment and loss (SPEC §2–§5); 'fcos': the mmdet FCOS baseline (SPEC §8). */
 export type Assigner = 'dw' | 'fcos';
 /**
  * 'gn': GroupNorm after every backbone conv (trains from scratch with batches of 1–4, and is the same
  * at training and test time). 'frozen-bn': BatchNorm in eval mode with stored statistics (SPEC §1.1),
- * for torchvision weights loaded with `importTorchvisionResNet`.
+ * for torchvision weights loaded with `importTorchvision`.
  */
 export type BackboneNorm = 'gn' | 'frozen-bn';
 
@@ -28,7 +28,10 @@ export interface DetectorConfig {
   headGnGroups: number;
   backboneNorm: BackboneNorm;
   backboneGnGroups: number;
-  /** Backbone stages excluded from training: 0 none, 1 the stem and the first stage (SPEC §1.1). */
+  /**
+   * Backbone stages excluded from training: 0 none, 1 the stem and the first stage (SPEC §1.1; for
+   * mobilenet_v2 features.0–1, the layers at stride 2), k the stem and k stages (`isFrozen`).
+   */
   frozenStages: number;
   /** Seed of the random initialisation. */
   seed: number;
@@ -39,6 +42,8 @@ type PresetDefaults = Omit<DetectorConfig, 'numClasses' | 'assigner' | 'refine' 
 /**
  * small:    a compact GN ResNet for CPUs (WebAssembly, one thread): 256–320 px, P3–P5, 64-channel
  *           FPN and two-conv towers; about 1.2 GFLOP per 256² image.
+ * mobilenet_v2: torchvision MobileNetV2 (C3–C5 from features.6/.13/.17) for CPUs, meant to start from
+ *           ImageNet weights: frozen BatchNorm, stem and first stage frozen; 320 px, the small FPN/head.
  * resnet18: torchvision ResNet-18 layout, 128-channel FPN, four-conv towers, P3–P7.
  * resnet50: torchvision ResNet-50 layout with the SPEC's FPN and head (256 channels, GN 32, P3–P7).
  */
@@ -52,6 +57,16 @@ export const PRESETS: Readonly<Record<BackbonePreset, Readonly<PresetDefaults>>>
     backboneNorm: 'gn',
     backboneGnGroups: 8,
     frozenStages: 0,
+  },
+  mobilenet_v2: {
+    inputSize: 320,
+    levels: [3, 4, 5],
+    fpnChannels: 64,
+    headConvs: 2,
+    headGnGroups: 16,
+    backboneNorm: 'frozen-bn',
+    backboneGnGroups: 8,
+    frozenStages: 1,
   },
   resnet18: {
     inputSize: 512,

@@ -12,10 +12,17 @@
 // of 1–4 images make batch statistics noise, and GN behaves the same in training and inference; it is
 // what lets detectors train from scratch (He et al., "Rethinking ImageNet Pre-training", 2019).
 // Each block's last GN starts at γ = 0 (Goyal et al., 2017), so every block starts as the identity.
+//
+// mobilenet_v2: torchvision's MobileNetV2 (width 1.0) up to features.17, for CPUs with ImageNet
+// weights: features.0 = 3×3/2 conv to 32 channels + norm + ReLU6, then the inverted residual blocks
+// features.1…17 of the settings below (1×1 expand + norm + ReLU6 when t ≠ 1, 3×3 depthwise with the
+// group's stride on its first block + norm + ReLU6, 1×1 linear projection + norm; identity added when
+// stride 1 and cin = cout). All convs bias-free; features.18 (1×1 to 1280) and the classifier are
+// left out. C3, C4, C5 are the outputs of features.6, .13 and .17 (32, 96, 320 channels).
 import type { DetectorConfig } from '../config';
 import { tf } from '../tf';
 import type { Tensor, Tensor4D } from '../tf';
-import { conv, frozenBatchNorm, groupNorm, type ForwardContext } from './layers';
+import { conv, depthwiseConv, frozenBatchNorm, groupNorm, type ForwardContext } from './layers';
 import type { ParamSpecs } from './params';
 
 export interface BackboneFeatures {
@@ -36,24 +43,78 @@ interface Layout {
   stem: 'torchvision' | 'compact';
 }
 
-const LAYOUTS: Record<DetectorConfig['preset'], Layout> = {
+type ResNetPreset = Exclude<DetectorConfig['preset'], 'mobilenet_v2'>;
+
+const LAYOUTS: Record<ResNetPreset, Layout> = {
   small: { block: 'basic', depths: [1, 1, 1, 1], widths: [32, 64, 128, 160], stem: 'compact' },
   resnet18: { block: 'basic', depths: [2, 2, 2, 2], widths: [64, 128, 256, 512], stem: 'torchvision' },
   resnet50: { block: 'bottleneck', depths: [3, 4, 6, 3], widths: [64, 128, 256, 512], stem: 'torchvision' },
 };
 
+/** torchvision's inverted residual settings (t expansion, c channels, n blocks, s stride of the first). */
+const MOBILENET_V2_SETTINGS: readonly [number, number, number, number][] = [
+  [1, 16, 1, 1],
+  [6, 24, 2, 2],
+  [6, 32, 3, 2],
+  [6, 64, 4, 2],
+  [6, 96, 3, 1],
+  [6, 160, 3, 2],
+  [6, 320, 1, 1],
+];
+
+/** One MobileNetV2 block, features.{index}; its stage s is that of its output stride 2^s. */
+interface InvertedResidual {
+  index: number;
+  cin: number;
+  /** cin · t: the expanded width of the depthwise conv. */
+  hidden: number;
+  cout: number;
+  stride: number;
+  stage: number;
+  residual: boolean;
+}
+
+/** features.1…17 (features.0, the stem, is at stage 1). */
+const INVERTED: readonly InvertedResidual[] = (() => {
+  const out: InvertedResidual[] = [];
+  let [cin, stage] = [32, 1];
+  for (const [t, c, n, s] of MOBILENET_V2_SETTINGS) {
+    for (let i = 0; i < n; i++) {
+      const stride = i === 0 ? s : 1;
+      if (stride === 2) stage++;
+      out.push({
+        index: out.length + 1,
+        cin,
+        hidden: cin * t,
+        cout: c,
+        stride,
+        stage,
+        residual: stride === 1 && cin === c,
+      });
+      cin = c;
+    }
+  }
+  return out;
+})();
+
 const expansion = (l: Layout) => (l.block === 'bottleneck' ? 4 : 1);
 
 /** Channels of C3, C4, C5. */
 export function backboneChannels(cfg: DetectorConfig): [number, number, number] {
+  if (cfg.preset === 'mobilenet_v2') {
+    const [c3, c4, c5] = [3, 4, 5].map((stage) => INVERTED.findLast((b) => b.stage === stage)!.cout);
+    return [c3!, c4!, c5!];
+  }
   const l = LAYOUTS[cfg.preset];
   const e = expansion(l);
   return [l.widths[1]! * e, l.widths[2]! * e, l.widths[3]! * e];
 }
 
 function declareNorm(s: ParamSpecs, cfg: DetectorConfig, prefix: string, channels: number, gamma = 1): void {
-  if (cfg.backboneNorm === 'gn') s.groupNorm(prefix, channels, gamma);
-  else s.frozenBatchNorm(prefix, channels);
+  if (cfg.backboneNorm === 'frozen-bn') return s.frozenBatchNorm(prefix, channels);
+  if (channels % Math.min(cfg.backboneGnGroups, channels) !== 0)
+    throw new Error(`${prefix}: ${channels} channels do not split into ${cfg.backboneGnGroups} groups`);
+  s.groupNorm(prefix, channels, gamma);
 }
 
 function norm(ctx: ForwardContext, cfg: DetectorConfig, prefix: string, x: Tensor, relu: boolean): Tensor4D {
@@ -88,6 +149,7 @@ function blocks(l: Layout) {
 }
 
 export function declareBackbone(s: ParamSpecs, cfg: DetectorConfig): void {
+  if (cfg.preset === 'mobilenet_v2') return declareMobileNetV2(s, cfg);
   const l = LAYOUTS[cfg.preset];
   const zero = cfg.backboneNorm === 'gn' ? 0 : 1;
   if (l.stem === 'torchvision') {
@@ -125,6 +187,7 @@ export function declareBackbone(s: ParamSpecs, cfg: DetectorConfig): void {
 }
 
 export function backboneForward(ctx: ForwardContext, cfg: DetectorConfig, images: Tensor): BackboneFeatures {
+  if (cfg.preset === 'mobilenet_v2') return mobileNetV2Forward(ctx, cfg, images);
   const l = LAYOUTS[cfg.preset];
   let x: Tensor4D;
   if (l.stem === 'torchvision') {
@@ -181,10 +244,53 @@ function blockForward(
   return tf.relu(tf.add(y, identity));
 }
 
-/** Whether a parameter is frozen: frozenStages = 1 freezes the stem and stage 2 (torchvision layer1), … */
+function declareMobileNetV2(s: ParamSpecs, cfg: DetectorConfig): void {
+  const zero = cfg.backboneNorm === 'gn' ? 0 : 1;
+  s.conv('backbone/stem/conv', 3, 3, 32, HE, null);
+  declareNorm(s, cfg, 'backbone/stem/norm', 32);
+  for (const b of INVERTED) {
+    const p = `backbone/features${b.index}`;
+    if (b.hidden !== b.cin) {
+      s.conv(`${p}/expand/conv`, 1, b.cin, b.hidden, HE, null);
+      declareNorm(s, cfg, `${p}/expand/norm`, b.hidden);
+    }
+    s.depthwiseConv(`${p}/dw/conv`, 3, b.hidden, HE);
+    declareNorm(s, cfg, `${p}/dw/norm`, b.hidden);
+    s.conv(`${p}/project/conv`, 1, b.hidden, b.cout, HE, null);
+    // With GN, residual blocks start as the identity, as the ResNets do.
+    declareNorm(s, cfg, `${p}/project/norm`, b.cout, b.residual ? zero : 1);
+  }
+}
+
+function mobileNetV2Forward(ctx: ForwardContext, cfg: DetectorConfig, images: Tensor): BackboneFeatures {
+  let x = tf.relu6(
+    norm(ctx, cfg, 'backbone/stem/norm', conv(ctx, 'backbone/stem/conv', images, { stride: 2 }), false),
+  );
+  const outs: Tensor4D[] = [];
+  for (const b of INVERTED) {
+    const p = `backbone/features${b.index}`;
+    let y = x;
+    if (b.hidden !== b.cin)
+      y = tf.relu6(norm(ctx, cfg, `${p}/expand/norm`, conv(ctx, `${p}/expand/conv`, y), false));
+    y = tf.relu6(norm(ctx, cfg, `${p}/dw/norm`, depthwiseConv(ctx, `${p}/dw/conv`, y, b.stride), false));
+    y = norm(ctx, cfg, `${p}/project/norm`, conv(ctx, `${p}/project/conv`, y), false);
+    x = b.residual ? tf.add(x, y) : y;
+    // C_s is the output of the last block at stride 2^s (INVERTED[b.index] is the next block).
+    if (b.stage >= 3 && INVERTED[b.index]?.stage !== b.stage) outs.push(x);
+  }
+  return { c3: outs[0]!, c4: outs[1]!, c5: outs[2]! };
+}
+
+/**
+ * Whether a parameter is frozen: frozenStages = k freezes the stem and the first k stages. ResNets:
+ * stage 2 (torchvision layer1) … stage k + 1. MobileNetV2: every block up to stride 2^k, so 1 freezes
+ * features.0 and .1, 2 adds features.2–3, 3 features.4–6 (as mmdet's frozen_stages), 4 features.7–13.
+ */
 export function isFrozen(name: string, frozenStages: number): boolean {
   if (frozenStages <= 0 || !name.startsWith('backbone/')) return false;
   if (name.startsWith('backbone/stem/')) return true;
+  const features = /^backbone\/features(\d+)\//.exec(name);
+  if (features) return INVERTED[Number(features[1]) - 1]!.stage <= frozenStages;
   const m = /^backbone\/stage(\d)\//.exec(name);
   return m !== null && Number(m[1]) - 1 <= frozenStages;
 }

@@ -15,6 +15,19 @@ export interface ConvOptions {
   relu?: boolean;
 }
 
+type ExplicitPad = [[0, 0], [number, number], [number, number], [0, 0]];
+
+/** PyTorch's symmetric padding (k−1)/2 on both spatial axes. */
+function symmetricPad(k: number): ExplicitPad {
+  const p = (k - 1) / 2;
+  return [
+    [0, 0],
+    [p, p],
+    [p, p],
+    [0, 0],
+  ];
+}
+
 /**
  * Conv with PyTorch's symmetric padding (k−1)/2, so a stride-2 layer samples the same input pixels
  * as the torchvision/mmdet layer it mirrors (tfjs 'same' would pad only after). Output ⌈n/stride⌉.
@@ -23,25 +36,32 @@ export function conv(ctx: ForwardContext, prefix: string, x: Tensor, opts: ConvO
   const filter = param(ctx.params, `${prefix}/kernel`) as Tensor4D;
   const bias = ctx.params.get(`${prefix}/bias`)?.variable;
   const [k, , cin, cout] = filter.shape;
-  const stride = opts.stride ?? 1;
-  const p = (k - 1) / 2;
-  const pad: [[0, 0], [number, number], [number, number], [0, 0]] = [
-    [0, 0],
-    [p, p],
-    [p, p],
-    [0, 0],
-  ];
   const y = tf.fused.conv2d({
     x: x as Tensor4D,
     filter,
-    strides: stride,
-    pad,
+    strides: opts.stride ?? 1,
+    pad: symmetricPad(k),
     bias,
     activation: opts.relu ? 'relu' : 'linear',
   });
   if (ctx.flops) {
     const [n, oh, ow] = y.shape;
     ctx.flops.total += 2 * n * oh * ow * k * k * cin * cout;
+  }
+  return y;
+}
+
+/**
+ * Bias-free depthwise conv (kernel [k, k, C, M]: M filters per input channel; PyTorch groups = C),
+ * with the same symmetric padding as `conv`.
+ */
+export function depthwiseConv(ctx: ForwardContext, prefix: string, x: Tensor, stride = 1): Tensor4D {
+  const filter = param(ctx.params, `${prefix}/kernel`) as Tensor4D;
+  const [k, , c, m] = filter.shape;
+  const y = tf.depthwiseConv2d(x as Tensor4D, filter, stride, symmetricPad(k));
+  if (ctx.flops) {
+    const [n, oh, ow] = y.shape;
+    ctx.flops.total += 2 * n * oh * ow * k * k * c * m;
   }
   return y;
 }

@@ -12,7 +12,7 @@ export type ParamRole = 'kernel' | 'bias' | 'norm' | 'scale' | 'stat';
 
 export type Init =
   | { kind: 'normal'; std: number }
-  /** Kaiming normal, fan-out, for ReLU (torchvision ResNet). */
+  /** Kaiming normal, fan-out kh·kw·cout (depthwise [k, k, C, M]: k·k·M), for ReLU (torchvision ResNet). */
   | { kind: 'heFanOut' }
   /** Xavier uniform (mmdet FPN). */
   | { kind: 'xavierUniform' }
@@ -47,6 +47,11 @@ export class ParamSpecs {
   conv(prefix: string, k: number, cin: number, cout: number, init: Init, bias: Init | null): void {
     this.add(`${prefix}/kernel`, [k, k, cin, cout], init, 'kernel');
     if (bias) this.add(`${prefix}/bias`, [cout], bias, 'bias');
+  }
+
+  /** A depthwise conv kernel [kh, kw, channels, 1] (PyTorch [channels, 1, kh, kw], groups = channels). */
+  depthwiseConv(prefix: string, k: number, channels: number, init: Init): void {
+    this.add(`${prefix}/kernel`, [k, k, channels, 1], init, 'kernel');
   }
 
   /** GroupNorm γ (1, or 0 to start a residual branch at zero) and β (0). */

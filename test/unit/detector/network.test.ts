@@ -35,6 +35,8 @@ describe('network shapes', () => {
     ['small', [3, 4, 5], 2, 64, 96],
     ['small', [3, 4], 1, 64, 64],
     ['small', [3, 4, 5, 6, 7], 1, 96, 64],
+    ['mobilenet_v2', [3, 4, 5], 2, 64, 96],
+    ['mobilenet_v2', [3, 4, 5, 6, 7], 1, 96, 64],
     ['resnet18', [3, 4, 5, 6, 7], 1, 64, 64],
     ['resnet50', [3, 4, 5, 6, 7], 1, 64, 64],
   ] as const)('%s, levels %j, batch %i, %i×%i', (preset, levels, B, H, W) => {
@@ -60,12 +62,14 @@ describe('network shapes', () => {
 });
 
 describe('parameters', () => {
-  // torchvision resnet18 / resnet50 without the fc layer: 11,689,512 − 513,000 and 25,557,032 − 2,049,000.
+  // torchvision resnet18 / resnet50 without the fc layer: 11,689,512 − 513,000 and 25,557,032 − 2,049,000;
+  // mobilenet_v2 without features.18 and the classifier: 3,504,872 − 412,160 − 1,281,000.
   it.each([
     ['resnet18', 11_176_512],
     ['resnet50', 23_508_032],
+    ['mobilenet_v2', 1_811_712],
   ] as const)('%s backbone matches torchvision (%i weights)', (preset, expected) => {
-    const backbone = networkSpecs(detectorConfig({ preset, numClasses: 1 })).filter((s) =>
+    const backbone = networkSpecs(detectorConfig({ preset, numClasses: 1, backboneNorm: 'gn' })).filter((s) =>
       s.name.startsWith('backbone/'),
     );
     expect(count(backbone)).toBe(expected);
@@ -96,6 +100,23 @@ describe('parameters', () => {
     expect(frozen).toContain('backbone/stage3/block0/norm1/mean');
     expect(frozen).not.toContain('backbone/stage3/block0/conv1/kernel');
     expect(frozen).not.toContain('backbone/stage3/block0/norm1/gamma');
+  });
+
+  it('freezes mobilenet_v2 features.0–1 (stride 2) with frozenStages 1, and features.2–3 with 2', () => {
+    const frozen = (frozenStages: number) =>
+      networkSpecs(detectorConfig({ preset: 'mobilenet_v2', numClasses: 1, frozenStages }))
+        .filter((s) => !s.trainable && !s.name.endsWith('/mean') && !s.name.endsWith('/variance'))
+        .map((s) => s.name);
+    const blocks = (names: string[]) => [...new Set(names.map((n) => n.split('/')[1]))];
+    expect(blocks(frozen(0))).toEqual([]);
+    expect(blocks(frozen(1))).toEqual(['stem', 'features1']);
+    expect(blocks(frozen(2))).toEqual(['stem', 'features1', 'features2', 'features3']);
+    expect(frozen(1)).toContain('backbone/features1/dw/conv/kernel');
+    expect(frozen(1)).toContain('backbone/stem/norm/gamma');
+    expect(detectorConfig({ preset: 'mobilenet_v2', numClasses: 1 })).toMatchObject({
+      backboneNorm: 'frozen-bn',
+      frozenStages: 1,
+    });
   });
 });
 
@@ -183,37 +204,69 @@ describe('forward FLOPs', () => {
       .reduce((a, s) => a + 2 * B * at(s.name) * s.shape.reduce((x, y) => x * y, 1), 0);
     expect(counted).toBe(expected);
   });
+
+  it('counts depthwise convs too (mobilenet_v2)', () => {
+    const cfg = detectorConfig({ preset: 'mobilenet_v2', numClasses: 2, levels: [3, 4, 5] });
+    const [H, W, B] = [64, 96, 1];
+    const counted = withDetector(cfg, (det) => {
+      const flops = { total: 0 };
+      tf.tidy(() => void forward(det, tf.zeros([B, H, W, 3]) as tf.Tensor4D, flops));
+      return flops.total;
+    });
+    const cells = (s: number) => Math.ceil(H / s) * Math.ceil(W / s);
+    // Output stride of features.1…17; a block's expansion runs at its input's stride.
+    const strides = [2, 4, 4, 8, 8, 8, 16, 16, 16, 16, 16, 16, 16, 32, 32, 32, 32];
+    const headCells = [8, 16, 32].reduce((a, s) => a + cells(s), 0);
+    const at = (name: string): number => {
+      const f = /^backbone\/features(\d+)\/(\w+)/.exec(name);
+      if (name.startsWith('backbone/stem')) return cells(2);
+      if (f) return cells(f[2] === 'expand' ? strides[Number(f[1]) - 2]! : strides[Number(f[1]) - 1]!);
+      const fpn = /^fpn\/(?:lateral|output)(\d)/.exec(name);
+      if (fpn) return cells(2 ** Number(fpn[1]));
+      return headCells;
+    };
+    const expected = networkSpecs(cfg)
+      .filter((s) => s.name.endsWith('/kernel'))
+      .reduce((a, s) => a + 2 * B * at(s.name) * s.shape.reduce((x, y) => x * y, 1), 0);
+    expect(counted).toBe(expected);
+  });
 });
 
 describe('backends', () => {
-  it('wasm with our kernels computes the same outputs and gradients as the pure-JS backend', async () => {
-    const run = () =>
-      withDetector({ numClasses: 3, levels: [3, 4, 5, 6, 7] }, (det) =>
-        tf.tidy(() => {
-          const x = tf.randomNormal([2, 64, 64, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
-          const out = forward(det, x);
-          const vars = [...det.params.values()].map((p) => p.variable);
-          const { grads } = tf.variableGrads(() => tf.sum(tf.mul(tf.sin(forward(det, x).ltrb), 0.01)), vars);
-          const g = Object.values(grads).map((t) => Array.from(t.dataSync()));
-          return { cls: Array.from(out.clsLogits.dataSync()), ltrb: Array.from(out.ltrb.dataSync()), g };
-        }),
-      );
-    const wasm = run();
-    await useBackend('cpu');
-    const cpu = run();
-    await useBackend('wasm');
-    const rel = (a: number[], b: number[]) => {
-      let diff = 0;
-      let ref = 1e-12;
-      a.forEach((v, i) => {
-        diff = Math.max(diff, Math.abs(v - b[i]!));
-        ref = Math.max(ref, Math.abs(b[i]!));
-      });
-      return diff / ref;
-    };
-    expect(rel(wasm.cls, cpu.cls)).toBeLessThan(1e-4);
-    expect(rel(wasm.ltrb, cpu.ltrb)).toBeLessThan(1e-4);
-    const worst = wasm.g.reduce((w, g, i) => Math.max(w, rel(g, cpu.g[i]!)), 0);
-    expect(worst).toBeLessThan(2e-3);
-  });
+  it.each(['small', 'mobilenet_v2'] as const)(
+    'wasm with our kernels computes the same outputs and gradients as the pure-JS backend (%s)',
+    async (preset) => {
+      const run = () =>
+        withDetector({ preset, numClasses: 3, levels: [3, 4, 5, 6, 7], frozenStages: 0 }, (det) =>
+          tf.tidy(() => {
+            const x = tf.randomNormal([2, 64, 64, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
+            const out = forward(det, x);
+            const vars = [...det.params.values()].filter((p) => p.trainable).map((p) => p.variable);
+            const { grads } = tf.variableGrads(
+              () => tf.sum(tf.mul(tf.sin(forward(det, x).ltrb), 0.01)),
+              vars,
+            );
+            const g = Object.values(grads).map((t) => Array.from(t.dataSync()));
+            return { cls: Array.from(out.clsLogits.dataSync()), ltrb: Array.from(out.ltrb.dataSync()), g };
+          }),
+        );
+      const wasm = run();
+      await useBackend('cpu');
+      const cpu = run();
+      await useBackend('wasm');
+      const rel = (a: number[], b: number[]) => {
+        let diff = 0;
+        let ref = 1e-12;
+        a.forEach((v, i) => {
+          diff = Math.max(diff, Math.abs(v - b[i]!));
+          ref = Math.max(ref, Math.abs(b[i]!));
+        });
+        return diff / ref;
+      };
+      expect(rel(wasm.cls, cpu.cls)).toBeLessThan(1e-4);
+      expect(rel(wasm.ltrb, cpu.ltrb)).toBeLessThan(1e-4);
+      const worst = wasm.g.reduce((w, g, i) => Math.max(w, rel(g, cpu.g[i]!)), 0);
+      expect(worst).toBeLessThan(2e-3);
+    },
+  );
 });

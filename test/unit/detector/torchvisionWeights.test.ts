@@ -3,10 +3,13 @@ import { useBackend } from '../../../src-main/compute/activate';
 import { detectorConfig } from '../../../src-main/detector/config';
 import { createDetector, disposeDetector } from '../../../src-main/detector/model';
 import {
+  depthwiseToHwcm,
+  importTorchvision,
   importTorchvisionResNet,
   oihwToHwio,
   type StateTensor,
 } from '../../../src-main/detector/torchvisionWeights';
+import { formulaState, reference } from './torchvisionFixture';
 
 beforeAll(async () => {
   await useBackend('wasm');
@@ -47,7 +50,7 @@ function resnet18State(): Map<string, StateTensor> {
   return state;
 }
 
-describe('torchvision ResNet weights', () => {
+describe('torchvision weights', () => {
   it('fill every backbone parameter of a frozen-BN resnet18, transposed to HWIO', () => {
     const det = createDetector(
       detectorConfig({ preset: 'resnet18', numClasses: 2, backboneNorm: 'frozen-bn', frozenStages: 1 }),
@@ -68,15 +71,61 @@ describe('torchvision ResNet weights', () => {
     disposeDetector(det);
   });
 
-  it('refuses GroupNorm backbones and the small preset', () => {
+  it('fill every backbone parameter of mobilenet_v2 from its real key list, depthwise kernels to [3, 3, C, 1]', () => {
+    const det = createDetector(detectorConfig({ preset: 'mobilenet_v2', numClasses: 2 }));
+    const keys = reference().models.mobilenet_v2.stateDict;
+    expect(keys.length).toBe(314);
+    const state = formulaState(reference().models.mobilenet_v2);
+    state.set('features.5.conv.1.1.num_batches_tracked', { shape: [], data: Float32Array.of(0) });
+    const report = importTorchvision(det, state);
+    expect(report.missing).toEqual([]);
+    expect(report.loaded.length).toBe(255); // 52 convs and 51 BatchNorms × 4, without features.18
+    expect(report.ignored.sort()).toEqual(
+      [...state.keys()].filter((k) => /^(features\.18\.|classifier\.)|num_batches/.test(k)).sort(),
+    );
+    const dw = state.get('features.5.conv.1.0.weight')!; // [192, 1, 3, 3]
+    const ours = det.params.get('backbone/features5/dw/conv/kernel')!;
+    expect(ours.shape).toEqual([3, 3, 192, 1]);
+    // [h=2, w=1, c=7, 0] ← [c=7, 0, h=2, w=1]
+    expect(ours.variable.dataSync()[(2 * 3 + 1) * 192 + 7]).toBe(dw.data[7 * 9 + 2 * 3 + 1]);
+    const first = det.params.get('backbone/features1/project/norm/variance')!.variable.dataSync();
+    expect(Array.from(first)).toEqual(Array.from(state.get('features.1.conv.2.running_var')!.data));
+    disposeDetector(det);
+  });
+
+  it('refuses GroupNorm backbones, the small preset and misshapen tensors', () => {
     for (const input of [
       { preset: 'resnet18' as const },
+      { preset: 'mobilenet_v2' as const, backboneNorm: 'gn' as const },
       { preset: 'small' as const, backboneNorm: 'frozen-bn' as const },
     ]) {
       const det = createDetector(detectorConfig({ ...input, numClasses: 1 }));
       expect(() => importTorchvisionResNet(det, new Map())).toThrow();
       disposeDetector(det);
     }
+    const det = createDetector(detectorConfig({ preset: 'mobilenet_v2', numClasses: 1 }));
+    const wrong = (key: string, shape: number[]) =>
+      new Map([[key, { shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)) }]]);
+    expect(() => importTorchvision(det, wrong('features.2.conv.1.0.weight', [144, 1, 3, 3]))).toThrow(
+      /shape/,
+    );
+    expect(() => importTorchvision(det, wrong('features.2.conv.1.0.weight', [96, 2, 3, 3]))).toThrow(
+      /depthwise/,
+    );
+    expect(() => importTorchvision(det, wrong('features.2.conv.0.0.weight', [96, 24, 1, 1]))).toThrow(
+      /shape/,
+    );
+    disposeDetector(det);
+  });
+
+  it('transposes depthwise [C·M, 1, kh, kw] to [kh, kw, C, M]', () => {
+    const t = depthwiseToHwcm(
+      { shape: [4, 1, 1, 2], data: Float32Array.from({ length: 8 }, (_, i) => i) },
+      2,
+    );
+    expect(t.shape).toEqual([1, 2, 2, 2]);
+    // out[0][w][c][m] = in[c·2 + m][0][0][w]
+    expect(Array.from(t.data)).toEqual([0, 2, 4, 6, 1, 3, 5, 7]);
   });
 
   it('transposes OIHW to HWIO', () => {

@@ -11,6 +11,7 @@ import { packageVersion } from './paths';
 import { registerPredict } from './predictCommand';
 import { serveCommand } from './serve';
 import { registerTrain } from './trainCommand';
+import { registerWeights } from './weightsCommand';
 
 function parsePort(value: string): number {
   const n = Number(value);
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerDoctor(program);
   registerImportPredictions(program);
   registerExportModel(program);
+  registerWeights(program);
 
   return program;
 }

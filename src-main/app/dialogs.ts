@@ -41,6 +41,11 @@ export async function pickPath(win: BrowserWindow | null, purpose: PickPurpose):
         filters: [{ name: 'COCO results json', extensions: ['json'] }],
       },
       'export-dir': { title: 'Export to folder', properties: ['openDirectory', 'createDirectory'] },
+      'import-weights': {
+        title: 'Import weights file',
+        properties: ['openFile'],
+        filters: [{ name: 'PyTorch weights', extensions: ['pth', 'pt'] }],
+      },
     } satisfies Record<Exclude<PickPurpose, 'new-project'>, OpenDialogOptions>
   )[purpose];
   const r = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);

@@ -20,7 +20,9 @@ import { formatDuration, TrainProgress } from './trainProgress';
 export interface TrainCommandOptions {
   assigner?: 'dw' | 'fcos';
   refine?: boolean;
-  preset?: 'small' | 'resnet18' | 'resnet50';
+  preset?: 'small' | 'mobilenet_v2' | 'resnet18' | 'resnet50';
+  /** Start the whole network from a random initialisation, not from ImageNet weights. */
+  scratch?: boolean;
   size?: number;
   epochs?: number;
   minutes?: number;
@@ -33,6 +35,8 @@ export interface TrainCommandOptions {
   seed?: number;
   /** true: the latest stopped run; a number: that run. */
   resume?: true | number;
+  /** Start a new run with exactly the recorded settings of this run (weights and seed included). */
+  like?: number;
 }
 
 /** Each setting the command line can override, with the flag that sets it (for messages). */
@@ -40,6 +44,7 @@ const FLAGS: Record<keyof TrainCommandOptions & string, [keyof TrainConfigInput 
   assigner: ['assigner', '--assigner'],
   refine: ['refine', '--refine/--no-refine'],
   preset: ['preset', '--preset'],
+  scratch: ['weights', '--scratch'],
   size: ['size', '--size'],
   epochs: ['epochs', '--epochs'],
   minutes: ['minutes', '--minutes'],
@@ -51,6 +56,7 @@ const FLAGS: Record<keyof TrainCommandOptions & string, [keyof TrainConfigInput 
   workers: ['workers', '--workers'],
   seed: ['seed', '--seed'],
   resume: [null, '--resume'],
+  like: [null, '--like'],
 };
 
 export function positiveInteger(value: string): number {
@@ -84,12 +90,12 @@ export function registerTrain(program: Command): void {
     .option('--refine', 'DW with box refinement (the default)')
     .option('--no-refine', 'DW without box refinement (the ablation)')
     .addOption(
-      new Option('--preset <name>', 'network: small (trains on a CPU), resnet18 or resnet50').choices([
-        'small',
-        'resnet18',
-        'resnet50',
-      ]),
+      new Option(
+        '--preset <name>',
+        'network: small (a CPU, from scratch), mobilenet_v2 (a CPU, ImageNet weights), resnet18 or resnet50',
+      ).choices(['small', 'mobilenet_v2', 'resnet18', 'resnet50']),
     )
+    .option('--scratch', 'start the whole network from a random initialisation, not from ImageNet weights')
     .option('--size <px>', 'network input size in pixels (a multiple of 32)', positiveInteger)
     .option('--epochs <n>', 'train for this many epochs (instead of a time budget)', positiveInteger)
     .option('--minutes <n>', 'train for this many minutes (instead of epochs)', positiveNumber)
@@ -107,6 +113,11 @@ export function registerTrain(program: Command): void {
       '--seed <n>',
       'random seed of the initialisation, order and flips (default 0)',
       nonNegativeInteger,
+    )
+    .option(
+      '--like <runId>',
+      'a new run with the recorded settings of that run (network, weights and their SHA-256, seed…): it reproduces it',
+      positiveInteger,
     )
     .option(
       '--resume [runId]',
@@ -135,6 +146,8 @@ export async function trainCommand(project: string, opts: TrainCommandOptions): 
       run = await resumeRun(session, info.path, opts.resume);
       progress.device = run.device;
     } else {
+      if (opts.like !== undefined)
+        Object.assign(overrides, await recordedSettings(session, info.path, opts.like, overrides));
       const plan = await session.call('train.plan', { overrides });
       printPlan(info.path, plan, overrides);
       if (plan.blocker) throw new Error(plan.blocker);
@@ -174,7 +187,7 @@ export function toOverrides(opts: TrainCommandOptions): Partial<TrainConfigInput
   if (opts.epochs !== undefined && opts.minutes !== undefined)
     throw new Error('--epochs and --minutes cannot be used together: give one budget');
   const given = (Object.keys(FLAGS) as (keyof TrainCommandOptions)[]).filter(
-    (k) => k !== 'resume' && opts[k] !== undefined,
+    (k) => k !== 'resume' && k !== 'like' && opts[k] !== undefined,
   );
   if (opts.resume !== undefined && given.length > 0) {
     throw new Error(
@@ -182,7 +195,7 @@ export function toOverrides(opts: TrainCommandOptions): Partial<TrainConfigInput
     );
   }
   const overrides = Object.fromEntries(
-    given.map((k) => [FLAGS[k][0]!, opts[k]]),
+    given.map((k) => [FLAGS[k][0]!, k === 'scratch' ? null : opts[k]]),
   ) as Partial<TrainConfigInput>;
   const parsed = TrainOverrides.safeParse(overrides);
   if (!parsed.success) {
@@ -191,6 +204,21 @@ export function toOverrides(opts: TrainCommandOptions): Partial<TrainConfigInput
     throw new Error(`${flag ? FLAGS[flag][1] : String(issue.path[0])}: ${issue.message}`);
   }
   return overrides;
+}
+
+/** A run's recorded settings, under the flags also given (which then differ from the record). */
+async function recordedSettings(
+  session: CliSession,
+  projectFile: string,
+  runId: number,
+  flags: Partial<TrainConfigInput>,
+): Promise<Partial<TrainConfigInput>> {
+  const run = (await session.call('runs.list', {})).find((r) => r.id === runId);
+  if (!run)
+    throw new Error(
+      `${projectFile} has no run ${runId}: \`dw-studio train --help\` and the Train view list the runs.`,
+    );
+  return { ...run.config, ...flags };
 }
 
 async function resumeRun(session: CliSession, projectFile: string, which: true | number): Promise<RunInfo> {
@@ -224,7 +252,22 @@ function waitForEnd(session: CliSession, progress: TrainProgress) {
   const done = new Promise<EventPayload<'train.state'>>((resolve) => (settle = resolve));
   // Events that come before the run's id is known (the trainer starts at once) wait for it.
   let early: Array<[string, unknown]> | null = [];
+  let downloadTenth = -1;
   const handle = (name: string, payload: unknown) => {
+    if (name === 'weights.progress') {
+      // Weights not yet here download before the run starts: a line per tenth, and the end.
+      const p = payload as EventPayload<'weights.progress'>;
+      const tenth = Math.floor((10 * p.received) / Math.max(p.total, 1));
+      if (p.state === 'running' && tenth === downloadTenth) return;
+      downloadTenth = tenth;
+      const mb = (n: number) => (n / 1e6).toFixed(1);
+      progress.log(
+        p.state === 'failed'
+          ? `Download of the ${p.id} weights failed.`
+          : `Downloading the ${p.id} weights: ${mb(p.received)} / ${mb(p.total)} MB${p.state === 'done' ? ', checked (SHA-256)' : ''}`,
+      );
+      return;
+    }
     if ((payload as { runId?: number }).runId !== runId) return;
     if (name === 'train.step') {
       progress.update((payload as EventPayload<'train.step'>).metrics, budget);
@@ -243,7 +286,7 @@ function waitForEnd(session: CliSession, progress: TrainProgress) {
     }
   };
   const unsubscribe = session.services.events.subscribe((name, payload) => {
-    if (early) early.push([name, payload]);
+    if (early && name !== 'weights.progress') early.push([name, payload]);
     else handle(name, payload);
   });
   return async (id: number) => {
@@ -353,6 +396,7 @@ export function describeConfig(
   return [
     from(c.assigner === 'fcos' ? 'assigner' : 'refine', assigner),
     from('preset', `${c.preset} network`),
+    from('weights', c.weights ? `from ${c.weights.id} (SHA-256 ${c.weights.sha256})` : 'from scratch'),
     from('size', `${c.size} px`),
     from('batchSize', `batch ${c.batchSize}`),
     budget,

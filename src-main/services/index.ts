@@ -17,6 +17,7 @@ import { predictionHandlers } from './predictionService';
 import { reviewHandlers } from './reviewService';
 import { TrainerHost } from './trainerHost';
 import { TrainingService, trainingHandlers } from './trainingService';
+import { WeightsService, weightsHandlers, type WeightsOptions } from './weightsService';
 import type { SpawnTrainer } from '../training/jobHost';
 import { useSqliteBinding } from '../store/database';
 import { closeCurrent, projectHandlers } from './projectService';
@@ -36,6 +37,8 @@ export interface ServicesOptions extends SystemFacts {
   resourcesDir?: string;
   /** The built module an exported model ships with (dist/deploy/detector.mjs). */
   deployModule?: string;
+  /** The ImageNet weights files known and where to fetch them (default: the published ones). */
+  weights?: WeightsOptions;
   /** better-sqlite3's addon built for this runtime (`npm start` builds one for Electron); default: the package's. */
   sqliteBinding?: string;
 }
@@ -60,7 +63,8 @@ export function createServices(options: ServicesOptions): Services {
   const ctx = new ServiceContext(options, events);
   const settings = new SettingsService(options.userDataDir);
   const trainer = new TrainerHost(options.spawnTrainer, () => settings.get().computeWorkers);
-  const training = new TrainingService(ctx, trainer);
+  const weights = new WeightsService(options.userDataDir, events, options.weights);
+  const training = new TrainingService(ctx, trainer, weights);
   ctx.onBeforeClose((session) => training.stopFor(session));
   // Probed once, on first use; a failed probe is retried on the next call.
   let compute: Promise<ComputeReport | null> | null = null;
@@ -89,6 +93,7 @@ export function createServices(options: ServicesOptions): Services {
     ...classHandlers(ctx),
     ...datasetHandlers(ctx),
     ...trainingHandlers(ctx, training),
+    ...weightsHandlers(weights),
     ...predictionHandlers(ctx, trainer),
     ...reviewHandlers(ctx),
     ...inspectHandlers(ctx, trainer),

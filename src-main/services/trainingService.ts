@@ -12,6 +12,7 @@ import {
 } from '../shared/api/training';
 import type { Handlers } from '../shared/contract';
 import { AppError } from '../shared/errors';
+import { pretrainedById, type PretrainedWeights } from '../shared/pretrained';
 import { modelName, runSettings } from '../shared/runSettings';
 import type { RunRow, RunSummary } from '../store/training';
 import type { JobHandle } from '../training/jobHost';
@@ -22,6 +23,7 @@ import { savePredictionBatch } from './predictionStore';
 import type { ProjectSession } from './session';
 import { buildSnapshot } from './snapshot';
 import type { TrainerHost } from './trainerHost';
+import type { WeightsService } from './weightsService';
 
 interface ActiveRun {
   runId: number;
@@ -69,6 +71,7 @@ const WASM_HEAP_MB = 4096;
 /** Peak tensor memory of a training step per input pixel, MB (bench:detector, batch 4 / 1 at 256²). */
 const TENSOR_MB_PER_PIXEL: Record<TrainConfig['preset'], number> = {
   small: 581 / (4 * 256 * 256),
+  mobilenet_v2: 1640 / (4 * 256 * 256),
   resnet18: 2287 / (4 * 256 * 256),
   resnet50: 2500 / (256 * 256),
 };
@@ -85,13 +88,60 @@ export function runCompute(compute: ComputeReport, workers: number | null): Comp
   return { ...compute, threads, device: cpuDevice(threads, compute.backend as 'wasm' | 'cpu', simd) };
 }
 
+/** The plan's line on where the backbone starts: which ImageNet weights and how they arrive, or why from scratch. */
+function weightsReason(config: TrainConfig, a: WeightsAvailability | null, userSet: boolean): string {
+  const w = config.weights ? knownWeights(config.weights.id, a) : null;
+  if (config.weights) {
+    const name = w ? `${w.title} weights (${w.source}, ${w.licence})` : `weights ${config.weights.id}`;
+    const how =
+      a?.state === 'cached'
+        ? 'already in the weights folder'
+        : `downloaded first (${w ? `${(w.bytes / 1e6).toFixed(1)} MB ` : ''}from ${w?.url ?? 'their source'})`;
+    return `Starts from the ${name}${userSet ? ' (your setting)' : ''}, ${how}: the backbone fine-tunes with its BatchNorm statistics, stem and first stage frozen, learning rate ${config.lr} with a ${config.warmupSteps}-step warmup.`;
+  }
+  if (userSet) return 'Trains the whole network from scratch (your setting).';
+  if (a?.state === 'unavailable')
+    return `Trains from scratch: the ${a.weights.title} weights are not here and cannot be downloaded (${a.reason ?? 'unreachable'}). Fetch ${a.weights.url} elsewhere and add it in Settings → Import weights file… to start from ImageNet.`;
+  return config.preset === 'small'
+    ? 'Trains from scratch: the small network has no ImageNet weights.'
+    : `Trains from scratch: no ImageNet weights are published for the ${config.preset} network.`;
+}
+
+/** The weights file named `id`: the one the plan looked up for the preset, else a published one. */
+function knownWeights(id: string, a: WeightsAvailability | null): PretrainedWeights | null {
+  return a?.weights.id === id ? a.weights : pretrainedById(id);
+}
+
+/** Whether a preset's ImageNet weights can start a run: here, downloadable, or neither and why. */
+export interface WeightsAvailability {
+  weights: PretrainedWeights;
+  state: 'cached' | 'fetchable' | 'unavailable';
+  /** Why they cannot be fetched (offline, refused); null otherwise. */
+  reason: string | null;
+}
+
+/** Fine-tuning from ImageNet weights: SPEC §9.1's lr 0.01 at 16 images, scaled to the batch, and a warmup. */
+export function fineTuneLr(batchSize: number): number {
+  return (0.01 * batchSize) / 16;
+}
+const FINE_TUNE_WARMUP_STEPS = 500;
+
 export function planTraining(
   probed: ComputeReport,
   counts: { train: number; val: number; classes: number },
   overrides: Partial<TrainConfigInput> = {},
   /** Compute workers from the user's settings (null: one per physical core). */
   settingsWorkers: number | null = null,
+  /** The ImageNet weights of a preset and whether they can be had; null for presets without any. */
+  pretrained: (preset: TrainConfig['preset']) => WeightsAvailability | null = () => null,
 ): TrainPlan {
+  const clean = Object.fromEntries(
+    Object.entries(overrides).filter(([, v]) => v !== undefined),
+  ) as Partial<TrainConfigInput>;
+  const usable = (preset: TrainConfig['preset']) => {
+    const a = pretrained(preset);
+    return a !== null && a.state !== 'unavailable';
+  };
   const base: TrainConfigInput = { assigner: 'dw', refine: true, evalEvery: null, workers: settingsWorkers };
   if (probed.usesGpu) {
     base.preset = counts.train >= 300 ? 'resnet50' : 'resnet18';
@@ -99,15 +149,25 @@ export function planTraining(
     base.batchSize = 8;
     base.epochs = Math.min(100, Math.max(12, Math.round(12_000 / Math.max(counts.train, 1))));
   } else {
-    base.preset = 'small';
+    // The CPU network: MobileNetV2 when it can start from ImageNet, else the small one from scratch.
+    base.preset = clean.weights !== null && usable('mobilenet_v2') ? 'mobilenet_v2' : 'small';
     base.size = probed.backend === 'tensorflow' ? 384 : 320;
     base.batchSize = 4;
     base.minutes = Math.min(60, Math.max(10, Math.round(counts.train / 10)));
     base.warmupSteps = 100;
   }
-  const clean = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   if (clean.epochs !== undefined) base.minutes = null;
   if (clean.minutes !== undefined) base.epochs = null;
+  const preset = clean.preset ?? base.preset;
+  const availability = pretrained(preset);
+  if (clean.weights === undefined && availability && availability.state !== 'unavailable') {
+    const { id, sha256 } = availability.weights;
+    base.weights = { id, sha256 };
+  }
+  if ((clean.weights ?? base.weights) != null) {
+    base.lr = fineTuneLr(clean.batchSize ?? base.batchSize!);
+    base.warmupSteps = FINE_TUNE_WARMUP_STEPS;
+  }
   const config = TrainConfig.parse({ ...base, ...clean });
   const settings = runSettings(config);
   // The plan's settings are those the run will use.
@@ -128,6 +188,10 @@ export function planTraining(
       }.`,
     );
   }
+  // On a CPU the small network stands in for MobileNetV2 when its weights cannot be had: say why.
+  const explained =
+    availability ?? (compute.usesGpu || 'preset' in clean ? null : pretrained('mobilenet_v2'));
+  reasons.push(weightsReason(config, explained, 'weights' in clean));
   if (usesWorkers(compute.backend)) {
     const threads = compute.threads;
     const n = `${threads} compute worker${threads === 1 ? '' : 's'}`;
@@ -165,6 +229,15 @@ export function planTraining(
   if (compute.backend === 'wasm' && needMb > WASM_HEAP_MB * 0.8) {
     blocker = `This setting needs about ${(needMb / 1024).toFixed(1)} GB for training, more than WebAssembly's 4 GB: lower the input size, the batch, or use the small network.`;
   }
+  if (config.weights) {
+    const w = knownWeights(config.weights.id, availability);
+    if (!w)
+      blocker = `Unknown weights "${config.weights.id}": choose weights listed in Settings → Pretrained weights.`;
+    else if (w.preset !== config.preset)
+      blocker = `The ${w.title} weights fit the ${w.preset} network, not ${config.preset}: choose that network or train from scratch.`;
+    else if (w.sha256 !== config.weights.sha256)
+      blocker = `The ${w.title} weights this run names (SHA-256 ${config.weights.sha256}) are not the published file (${w.sha256}).`;
+  }
   if (counts.classes === 0) blocker = 'Add at least one class and label some boxes first.';
   else if (counts.train === 0)
     blocker = 'Label at least one image in the train split (status labeled or reviewed).';
@@ -177,6 +250,7 @@ export class TrainingService {
   constructor(
     private readonly ctx: ServiceContext,
     private readonly trainer: TrainerHost,
+    private readonly weights: WeightsService | null = null,
   ) {}
 
   get activeRunId(): number | null {
@@ -187,11 +261,19 @@ export class TrainingService {
     const session = this.ctx.project();
     const compute = await this.#compute();
     const snapshot = buildSnapshot(session);
+    // Only the presets this plan can pick are looked up (a lookup may ask the weights' server).
+    const presets = new Set<TrainConfig['preset']>([
+      compute.usesGpu ? (snapshot.train.length >= 300 ? 'resnet50' : 'resnet18') : 'mobilenet_v2',
+    ]);
+    if (overrides.preset) presets.add(overrides.preset);
+    const known = new Map<string, WeightsAvailability | null>();
+    for (const preset of presets) known.set(preset, (await this.weights?.availability(preset)) ?? null);
     return planTraining(
       compute,
       { train: snapshot.train.length, val: snapshot.val.length, classes: snapshot.classes.length },
       overrides,
       this.trainer.workers(),
+      (preset) => known.get(preset) ?? null,
     );
   }
 
@@ -200,13 +282,17 @@ export class TrainingService {
     this.#assertIdle();
     const plan = await this.plan(overrides);
     if (plan.blocker) throw new AppError('conflict', plan.blocker);
+    // Weights not yet here are downloaded first (weights.progress events); offline, the error says
+    // where to fetch them and how to add them.
+    const weightsFile = plan.config.weights ? await this.#weightsFile(plan.config.weights.id) : null;
+    this.#assertIdle();
     const snapshot = buildSnapshot(session);
     const repo = session.store.training;
     const runId = repo.createRun(plan.config, snapshot.hash);
     const dir = runDir(session, runId);
     mkdirSync(dir, { recursive: true });
     writeFileSync(snapshotFileOf(dir), JSON.stringify(snapshot));
-    this.#launch(session, runId, plan.config, snapshot, false);
+    this.#launch(session, runId, plan.config, snapshot, false, weightsFile);
     return toRunInfo(repo.run(runId)!);
   }
 
@@ -252,6 +338,12 @@ export class TrainingService {
     }
   }
 
+  async #weightsFile(id: string): Promise<string> {
+    if (!this.weights)
+      throw new AppError('unsupported', 'This app has no weights folder to start runs from.');
+    return this.weights.fileFor(id);
+  }
+
   async #compute(): Promise<ComputeReport> {
     try {
       return await this.trainer.host().compute();
@@ -266,6 +358,7 @@ export class TrainingService {
     config: TrainConfig,
     snapshot: Snapshot,
     resume: boolean,
+    weightsFile: string | null = null,
   ): void {
     const repo = session.store.training;
     const dir = runDir(session, runId);
@@ -309,6 +402,7 @@ export class TrainingService {
         snapshotPath: snapshotFileOf(dir),
         config,
         resume,
+        weightsFile,
       },
       (e) => {
         if (session.closed) return;

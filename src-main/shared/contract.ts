@@ -10,6 +10,7 @@ import { appMethods } from './api/app';
 import { projectMethods } from './api/project';
 import { systemMethods } from './api/system';
 import { trainingEvents, trainingMethods } from './api/training';
+import { weightsEvents, weightsMethods } from './api/weights';
 import { eventSchemas } from './api/events';
 
 export const methods = {
@@ -17,9 +18,10 @@ export const methods = {
   ...appMethods,
   ...trainingMethods,
   ...projectMethods,
+  ...weightsMethods,
 } satisfies Record<string, MethodSpec>;
 
-export const events = { ...eventSchemas, ...trainingEvents };
+export const events = { ...eventSchemas, ...trainingEvents, ...weightsEvents };
 
 export type Methods = typeof methods;
 export type MethodName = keyof Methods;

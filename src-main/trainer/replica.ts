@@ -21,6 +21,8 @@ import { detectBatch, type ImageFrame } from '../detector/postprocess';
 import { tidy } from '../detector/tensorOps';
 import { tf } from '../detector/tf';
 import type { Tensor, Tensor4D } from '../detector/tf';
+import { importTorchvision } from '../detector/torchvisionWeights';
+import type { StateTensor } from '../shared/stateDict';
 import type { Collective, GradientLayout } from './collective';
 import { decodeState, encodeState, type EncodedWeights } from './weightsIo';
 import type { Detection } from '../training/protocol';
@@ -36,7 +38,10 @@ export interface PixelBatch {
  * momentum too). `key` names them (a model's folder), so that asking for the same again is free.
  */
 export type WeightSource =
-  { kind: 'fresh' } | { kind: 'weights'; weights: EncodedWeights; key: string | null };
+  | { kind: 'fresh' }
+  | { kind: 'weights'; weights: EncodedWeights; key: string | null }
+  /** A fresh initialisation whose backbone then takes a torchvision state dict (name, tensor pairs). */
+  | { kind: 'pretrained'; state: [string, StateTensor][]; key: string | null };
 
 export interface ReplicaOps {
   /** A new detector (and optimizer, for training) from `source`. */
@@ -153,6 +158,13 @@ export class Replica {
     const opt = optimizer ? new SgdMomentum(optimizer) : null;
     try {
       if (source.kind === 'weights') decodeState(det, opt, source.weights);
+      else if (source.kind === 'pretrained') {
+        const report = importTorchvision(det, new Map(source.state));
+        if (report.missing.length > 0)
+          throw new Error(
+            `the weights file lacks ${report.missing.length} backbone parameters (${report.missing.slice(0, 3).join(', ')}…)`,
+          );
+      }
     } catch (e) {
       opt?.dispose();
       disposeDetector(det);
@@ -160,7 +172,7 @@ export class Replica {
     }
     this.#det = det;
     this.#optimizer = opt;
-    this.#loadedKey = source.kind === 'weights' ? source.key : null;
+    this.#loadedKey = source.kind === 'fresh' ? null : source.key;
     return null;
   }
 

@@ -20,6 +20,7 @@ import type {
   TrainProfile,
 } from '../training/protocol';
 import { listCheckpoints, modelDirOf } from '../training/runFiles';
+import { readPretrained } from './pretrained';
 import { loadCheckpoint, saveCheckpoint, saveModel, type CheckpointMeta } from './checkpoint';
 import { detectAcross } from './inference';
 import {
@@ -58,7 +59,13 @@ const REPORT_EVERY_SEC = 0.25;
 /** Steps timed, after one warm-up, to fix the length of a run with a time budget. */
 const CALIBRATION_STEPS = 2;
 
+/**
+ * The detector a run trains. Started from ImageNet weights, the backbone fine-tunes as SPEC §1.1 does:
+ * BatchNorm with the stored statistics, the stem and first stage frozen. From scratch, every backbone
+ * norm is a GroupNorm (batch statistics of 1–8 images are noise).
+ */
 export function detectorConfigFor(config: TrainConfig, numClasses: number): DetectorConfig {
+  const fineTune = config.weights !== null;
   return detectorConfig({
     preset: config.preset,
     numClasses,
@@ -66,6 +73,9 @@ export function detectorConfigFor(config: TrainConfig, numClasses: number): Dete
     refine: runSettings(config).refine,
     inputSize: config.size,
     seed: config.seed + 1,
+    ...(config.preset === 'small'
+      ? {}
+      : { backboneNorm: fineTune ? 'frozen-bn' : 'gn', frozenStages: fineTune ? 1 : 0 }),
   });
 }
 
@@ -90,6 +100,8 @@ export async function train(
   resume: boolean,
   replicas: Replicas,
   ctx: TrainContext,
+  /** The cached file of `config.weights` (the host resolves it); null for a run from scratch. */
+  weightsFile: string | null = null,
 ): Promise<TrainResult> {
   const now = ctx.now ?? (() => performance.now() / 1000);
   const numClasses = snapshot.classes.length;
@@ -112,6 +124,9 @@ export async function train(
     elapsedBefore = meta.elapsedSec ?? 0;
     // A checkpoint written before runs fixed their length has none: the budget decides it again.
     totalSteps = (meta as Partial<CheckpointMeta>).totalSteps ?? null;
+  } else if (config.weights) {
+    const state = readPretrained(config.weights, weightsFile);
+    await replicas.load(cfg, { kind: 'pretrained', state: [...state], key: null }, optimizer);
   } else {
     await replicas.load(cfg, { kind: 'fresh' }, optimizer);
   }

@@ -132,6 +132,7 @@ async function runJob(engine: Engine, job: JobSpec): Promise<TaggedResult> {
           cancelled: io.cancelled,
           beforeStep: kill && ((step) => kill(step, replicas)),
         },
+        job.weightsFile,
       );
       return { kind: 'train', ...result };
     }

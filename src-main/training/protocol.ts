@@ -47,6 +47,8 @@ export const JobSpec = z.discriminatedUnion('kind', [
     config: TrainConfig,
     /** Continue from the latest checkpoint in runDir. */
     resume: z.boolean().default(false),
+    /** The cached file of `config.weights`, checked against its SHA-256 before use. */
+    weightsFile: z.string().nullable().default(null),
   }),
   z.object({
     kind: z.literal('evaluate'),

@@ -43,7 +43,9 @@ const BACKEND_ARG = (() => {
   const i = process.argv.indexOf('--backend');
   return i >= 0 ? process.argv[i + 1] : undefined;
 })();
-const PRESETS: BackbonePreset[] = QUICK ? ['small', 'resnet18'] : ['small', 'resnet18', 'resnet50'];
+const PRESETS: BackbonePreset[] = QUICK
+  ? ['small', 'resnet18']
+  : ['small', 'mobilenet_v2', 'resnet18', 'resnet50'];
 const SIZES = QUICK ? [128] : [128, 256, 384];
 const BATCHES = QUICK ? [1, 2] : [1, 2, 4];
 const CLASSES = 20;

@@ -3,11 +3,15 @@
 // run uses every core), for the same budget; evaluate on val and print the arms side by side, with
 // where each run's time went. The arms: `plan` (one click on Train, only the budget and seed set),
 // and the paper's ablation on the same network: `fcos`, `dw` (no refinement) and `dw-refine`.
+// With `--weights <file>` (a torchvision weights file of shared/pretrained.ts), the arms are
+// `pretrained` (the plan with that file imported: it starts from ImageNet) and `scratch` (the plan
+// told to start from scratch) under the same budget; without the file the pretrained arm is skipped
+// and the table says why.
 //
 //   npm run bench:train -- [--dataset cards,bccd] [--minutes 15 | --steps N] [--seeds 0,1,2]
 //                          [--arms plan,fcos,dw,dw-refine] [--size 320] [--batch 4] [--workers N]
-//                          [--data ../shared/datasets]
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+//                          [--weights resnet18-f37072fd.pth] [--data ../shared/datasets]
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createServices } from '../../src-main/services';
@@ -28,8 +32,18 @@ const STEPS = argValue('steps') ? Number(argValue('steps')) : null;
 const MINUTES = STEPS === null ? Number(argValue('minutes') ?? 15) : null;
 const DATASETS = (argValue('dataset', 'datasets') ?? 'cards,bccd').split(',');
 const DATA = path.resolve(argValue('data') ?? path.join(ROOT, '..', 'shared', 'datasets'));
-type Arm = 'plan' | 'fcos' | 'dw' | 'dw-refine';
-const ARMS = (argValue('arms') ?? 'plan,fcos,dw,dw-refine').split(',') as Arm[];
+type Arm = 'plan' | 'fcos' | 'dw' | 'dw-refine' | 'pretrained' | 'scratch';
+const WEIGHTS = argValue('weights') ? path.resolve(argValue('weights')!) : null;
+const ARMS = (argValue('arms') ?? (WEIGHTS ? 'pretrained,scratch' : 'plan,fcos,dw,dw-refine')).split(
+  ',',
+) as Arm[];
+/** Why the pretrained arm cannot run here, or null when it can. */
+const WEIGHTS_MISSING =
+  WEIGHTS === null
+    ? 'no --weights file given'
+    : existsSync(WEIGHTS)
+      ? null
+      : `${WEIGHTS} does not exist (fetch it from the address in \`dw-studio weights list\`)`;
 const SEEDS = (argValue('seeds') ?? '0').split(',').map(Number);
 const SIZE = argValue('size') ? Number(argValue('size')) : undefined;
 const BATCH = argValue('batch') ? Number(argValue('batch')) : undefined;
@@ -109,7 +123,8 @@ function overridesFor(arm: Arm, seed: number): Partial<TrainConfigInput> {
   if (STEPS !== null) o.maxSteps = STEPS;
   else o.minutes = MINUTES!;
   if (WORKERS !== undefined) o.workers = WORKERS;
-  if (arm === 'plan') return o;
+  if (arm === 'plan' || arm === 'pretrained') return o;
+  if (arm === 'scratch') return { ...o, weights: null };
   return {
     ...o,
     assigner: arm === 'fcos' ? 'fcos' : 'dw',
@@ -137,6 +152,7 @@ async function runArm(dataset: string, arm: Arm, seed: number, work: string): Pr
     const coco = preparedCoco(dataset, path.join(work, `${arm}-${seed}`));
     await call('project.create', { path: path.join(work, `${dataset}-${arm}-${seed}.dwproj`) });
     await call('dataset.import', { format: 'coco', path: coco });
+    if (arm === 'pretrained') await call('weights.import', { path: WEIGHTS! });
     const done = new Promise<void>((resolve) =>
       services.events.subscribe((name, payload) => {
         if (
@@ -149,7 +165,11 @@ async function runArm(dataset: string, arm: Arm, seed: number, work: string): Pr
     const overrides = overridesFor(arm, seed);
     const plan = await call('train.plan', { overrides });
     const c = plan.config;
-    const settings = `${c.assigner}${c.refine ? '+refine' : ''} ${c.preset} ${c.size}px b${c.batchSize} lr ${c.lr}`;
+    const settings = `${c.assigner}${c.refine ? '+refine' : ''} ${c.preset} ${c.size}px b${c.batchSize} lr ${c.lr}${c.weights ? ` from ${c.weights.id}` : ' scratch'}`;
+    if (arm === 'pretrained' && !c.weights)
+      throw new Error(
+        `${dataset} / pretrained: the plan does not start from the imported weights: ${plan.reasons.join(' ')}`,
+      );
     const run = await call('train.start', { overrides });
     const budget = STEPS !== null ? `${STEPS} steps` : `${MINUTES} min`;
     process.stdout.write(`  ${dataset} / ${arm} / seed ${seed}: run ${run.id} (${settings}), ${budget}…\n`);
@@ -245,13 +265,17 @@ async function main(): Promise<void> {
   console.log(
     `bench:train — ${budget} per run, arms one after the other, seeds ${SEEDS.join(', ')}; load ${load()}`,
   );
+  const arms = ARMS.filter((arm) => arm !== 'pretrained' || WEIGHTS_MISSING === null);
+  if (arms.length < ARMS.length) console.log(`pretrained arm skipped: ${WEIGHTS_MISSING}.`);
   try {
     for (const dataset of DATASETS)
-      for (const seed of SEEDS) for (const arm of ARMS) results.push(await runArm(dataset, arm, seed, work));
+      for (const seed of SEEDS) for (const arm of arms) results.push(await runArm(dataset, arm, seed, work));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
   printTables(results);
+  if (arms.length < ARMS.length)
+    for (const d of DATASETS) console.log(`| ${d} | pretrained | skipped: ${WEIGHTS_MISSING} |`);
   console.log(`\ncompute: ${results[0]?.device ?? '—'}; load after: ${load()}`);
 }
 

@@ -16,6 +16,7 @@ export const PickPurpose = z.enum([
   'import-folder',
   'import-results',
   'export-dir',
+  'import-weights',
 ]);
 export type PickPurpose = z.infer<typeof PickPurpose>;
 

@@ -5,8 +5,17 @@ import { ComputeReport } from './system';
 
 export const Assigner = z.enum(['dw', 'fcos']);
 export type Assigner = z.infer<typeof Assigner>;
-export const Preset = z.enum(['small', 'resnet18', 'resnet50']);
+export const Preset = z.enum(['small', 'mobilenet_v2', 'resnet18', 'resnet50']);
 export type Preset = z.infer<typeof Preset>;
+
+/** Which published weights file a run starts from. */
+export const PretrainedRef = z
+  .object({
+    id: z.string().min(1).max(100),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 is 64 lower-case hex digits'),
+  })
+  .strict();
+export type PretrainedRef = z.infer<typeof PretrainedRef>;
 
 /** A training run's settings; every field has a default so "Train" works with no settings. */
 export const TrainConfig = z.object({
@@ -43,6 +52,11 @@ export const TrainConfig = z.object({
   evalEvery: z.number().int().min(1).nullable().default(null),
   /** Compute workers on the CPU backends (one thread each); null: one per physical core. */
   workers: z.number().int().min(1).max(64).nullable().default(null),
+  /**
+   * The ImageNet weights the backbone starts from (shared/pretrained.ts), with their SHA-256 so the
+   * run record names exactly which file; null: the whole network starts from a random initialisation.
+   */
+  weights: PretrainedRef.nullable().default(null),
 });
 export type TrainConfig = z.infer<typeof TrainConfig>;
 export type TrainConfigInput = z.input<typeof TrainConfig>;

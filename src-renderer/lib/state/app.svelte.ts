@@ -10,6 +10,7 @@ import { LibraryState } from './library.svelte';
 import { readLocation, writeLocation } from './location';
 import { setupProject, type ProjectContents } from './projectSetup';
 import { TrainingStatus } from './trainingStatus.svelte';
+import { WeightsState } from './weights.svelte';
 
 const KEY = Symbol('app');
 
@@ -49,10 +50,12 @@ export class AppState {
   notice = $state<string | null>(null);
   readonly library: LibraryState;
   readonly training: TrainingStatus;
+  readonly weights: WeightsState;
 
   constructor(readonly api: ApiClient) {
     this.library = new LibraryState(api);
     this.training = new TrainingStatus(api);
+    this.weights = new WeightsState(api);
     window.addEventListener('hashchange', () => {
       const l = readLocation(window.location.hash);
       this.view = l.view;

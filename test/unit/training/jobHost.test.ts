@@ -30,6 +30,7 @@ const train = (jobId: string, mode: string): JobOf<'train'> => ({
   snapshotPath: '-',
   config: TrainConfig.parse({ preset: 'resnet18', size: 512, batchSize: 8, maxSteps: 10 }),
   resume: false,
+  weightsFile: null,
 });
 /** The scripted trainer's process id (it answers the 'pid' job with it as the image count). */
 const pidOf = async (h: JobHost, jobId: string) =>

@@ -1,4 +1,4 @@
-// `npm run bench:detector [-- --quick | --workers-only]`: forward and training-step time of each
+// `npm run bench:detector [-- --quick | --workers-only | --presets small,mobilenet_v2]`: forward and training-step time of each
 // backbone preset on each available backend, at 128 / 256 / 384 px and batch 1 / 2 / 4; achieved
 // GFLOP/s (conv FLOPs counted from the layer graph, 2 per multiply-add; a step counted as 3 forwards);
 // peak tensor memory and process RSS; the training step of DW against FCOS on the same network; the
@@ -43,9 +43,12 @@ const BACKEND_ARG = (() => {
   const i = process.argv.indexOf('--backend');
   return i >= 0 ? process.argv[i + 1] : undefined;
 })();
-const PRESETS: BackbonePreset[] = QUICK
-  ? ['small', 'resnet18']
-  : ['small', 'mobilenet_v2', 'resnet18', 'resnet50'];
+const PRESETS_ARG = (() => {
+  const i = process.argv.indexOf('--presets');
+  return i >= 0 ? (process.argv[i + 1]!.split(',') as BackbonePreset[]) : undefined;
+})();
+const PRESETS: BackbonePreset[] =
+  PRESETS_ARG ?? (QUICK ? ['small', 'resnet18'] : ['small', 'mobilenet_v2', 'resnet18', 'resnet50']);
 const SIZES = QUICK ? [128] : [128, 256, 384];
 const BATCHES = QUICK ? [1, 2] : [1, 2, 4];
 const CLASSES = 20;

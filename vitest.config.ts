@@ -1,7 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Every answer and event is held to its schema too, in the tests and in the processes they start.
-const env = { DW_STUDIO_CHECK_CONTRACT: '1' };
+// Every answer and event is held to its schema too, in the tests and in the processes they start. No
+// test reaches the internet for ImageNet weights: the published address is replaced by a closed local
+// port (tests that download start their own server and name it).
+const env = { DW_STUDIO_CHECK_CONTRACT: '1', DW_STUDIO_WEIGHTS_MIRROR: 'http://127.0.0.1:9/' };
 
 export default defineConfig({
   test: {

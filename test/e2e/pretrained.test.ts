@@ -92,11 +92,13 @@ it('plans from ImageNet weights, lists and downloads them in Settings, and refus
   await page.click('[data-testid=weights-import] button');
   await expect.poll(() => page.textContent('[data-testid=weights-problem]')).toContain(wrongHash);
   expect(await page.textContent('[data-testid=weights-problem]')).toContain(sha256);
+  await page.locator('[data-testid=weights-problem]').scrollIntoViewIfNeeded();
+  await screenshot(page, 'settings-weights-refused');
 
   await row.locator('button', { hasText: 'Download' }).click();
   await expect.poll(() => row.locator('[data-testid=weights-state]').textContent()).toContain('Downloaded');
-  await page.locator('[data-testid=weights-problem]').scrollIntoViewIfNeeded();
-  await screenshot(page, 'settings-pretrained-weights');
+  // The refusal is gone once the download is asked for; the row says the file is here.
+  expect(await page.locator('[data-testid=weights-problem]').count()).toBe(0);
 
   await page.click('[data-nav=train]');
   await expect.poll(reasons).toContain('already in the weights folder');

@@ -42,7 +42,7 @@ describe('dw-studio train / eval / predict', () => {
     // The settings: the plan's own choices (checkpoints, validation points within a twentieth of the
     // run, the seed) and the command line's, marked with their flags.
     expect(lines).toContain(
-      'Settings: DW without box refinement · small network · 64 px (--size) · batch 1 (--batch) · 6 steps (--steps) · ' +
+      'Settings: DW without box refinement · small network · from scratch · 64 px (--size) · batch 1 (--batch) · 6 steps (--steps) · ' +
         'lr 0.01 · warmup 0 steps (--warmup) · checkpoint every 200 steps · validation at a few points and at the end · seed 0',
     );
     expect(lines).toContain('Run 1 started.');

@@ -70,11 +70,17 @@ it('asks for the thumbnails of the rows a scroll stops at, not of the rows it pa
   // A fling: one row further every frame, in the page, for 40 frames.
   const before = asked.size;
   const passed = await grid.evaluate(async (el) => {
-    const rowHeight = (el.querySelector('.row') as HTMLElement).offsetHeight;
+    const rowHeight = (el.querySelector('.row') as unknown as { offsetHeight: number }).offsetHeight;
+    const nextFrame = () =>
+      new Promise((r) =>
+        (globalThis as unknown as { requestAnimationFrame(cb: () => void): void }).requestAnimationFrame(() =>
+          r(null),
+        ),
+      );
     const seen = new Set<number>();
     for (let f = 0; f < 40; f++) {
       el.scrollTop += rowHeight;
-      await new Promise((r) => requestAnimationFrame(r));
+      await nextFrame();
       for (const c of el.querySelectorAll('[data-image-id]'))
         seen.add(Number(c.getAttribute('data-image-id')));
     }
@@ -96,7 +102,10 @@ it('asks for the thumbnails of the rows a scroll stops at, not of the rows it pa
       grid.evaluate(
         (el, ids) =>
           ids.every((id) => {
-            const img = el.querySelector(`[data-image-id="${id}"] img`) as HTMLImageElement | null;
+            const img = el.querySelector(`[data-image-id="${id}"] img`) as unknown as {
+              complete: boolean;
+              naturalWidth: number;
+            } | null;
             return img !== null && img.complete && img.naturalWidth > 0;
           }),
         stopped,

@@ -213,6 +213,8 @@ function printTables(results: ArmResult[]): void {
         `| ${r.dataset} | ${r.arm} | ${r.settings} | ${r.seed} | ${r.trainImages} / ${r.valImages} | ${r.steps} | ${r.imagesPerSec.toFixed(2)} | ${pct(r.AP)} | ${pct(r.AP50)} | ${pct(r.AP75)} | ${r.load} |`,
       );
     }
+    if (ARMS.includes('pretrained') && WEIGHTS_MISSING !== null)
+      console.log(`| ${d} | pretrained | skipped: ${WEIGHTS_MISSING} | | | | | | | | |`);
     const ref = PYTORCH[d];
     if (ref && MINUTES === 15) {
       console.log(
@@ -274,8 +276,6 @@ async function main(): Promise<void> {
     rmSync(work, { recursive: true, force: true });
   }
   printTables(results);
-  if (arms.length < ARMS.length)
-    for (const d of DATASETS) console.log(`| ${d} | pretrained | skipped: ${WEIGHTS_MISSING} |`);
   console.log(`\ncompute: ${results[0]?.device ?? '—'}; load after: ${load()}`);
 }
 

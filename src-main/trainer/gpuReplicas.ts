@@ -224,6 +224,7 @@ export class GpuReplicas implements Replicas {
       if (this.child.exitCode === null) this.child.kill('SIGKILL');
     }
     await new Promise((r) => this.server.close(r));
-    rmSync(this.profile, { recursive: true, force: true });
+    // The browser may still be writing its profile for a moment after it exits.
+    rmSync(this.profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   }
 }

@@ -289,54 +289,66 @@ export async function train(
   let lastEval: EvalSummary | null = null;
   let cancelled = false;
   const startStep = step;
+  /** What the last step ran with, for its report. */
+  let last = { lr: 0, memoryBytes: 0 };
 
-  while (step < total) {
-    if (ctx.cancelled()) {
-      cancelled = true;
-      break;
+  /** Sends the steps since the last report as one (mean losses over them). */
+  const report = (t: number) => {
+    const windowSec = Math.max(t - windowStart, 1e-6);
+    recentStepSec = windowSec / windowSteps;
+    const losses = Object.fromEntries([...sums].map(([k, v]) => [k, v / windowSteps]));
+    ctx.step({
+      step,
+      totalSteps: total,
+      epoch: step / stepsPerEpoch,
+      lr: last.lr,
+      losses,
+      imagesPerSec: (windowSteps * batchSize) / windowSec,
+      elapsedSec: elapsed(),
+      etaSec: (total - step) * recentStepSec + plan.remainingSec(step),
+      ...(replicas.compute.usesGpu ? { gpuMemoryMb: Math.round(last.memoryBytes / 2 ** 20) } : {}),
+    });
+    sums.clear();
+    windowSteps = 0;
+    windowStart = t;
+  };
+
+  try {
+    while (step < total) {
+      if (ctx.cancelled()) {
+        cancelled = true;
+        break;
+      }
+      ctx.beforeStep?.(step);
+      let batch = pending;
+      pending = null;
+      if (!batch) {
+        batch = await timed('dataWait', () => stream.next());
+        reportUnreadable(batch);
+      }
+      const lr = learningRate(config, step, total);
+      const { losses: values, termNames, memoryBytes } = await runStep(batch.samples, lr, true);
+      if (!Number.isFinite(values[0]!)) {
+        throw new Error(
+          `Training diverged at step ${step + 1} (the loss is ${values[0]}). Try a lower learning rate or enable gradient clipping.`,
+        );
+      }
+      step++;
+      ['total', ...termNames].forEach((name, i) => sums.set(name, (sums.get(name) ?? 0) + values[i]!));
+      windowSteps++;
+      last = { lr, memoryBytes };
+      const t = now();
+      const done = step >= total;
+      // The first step of a start or a resume is always reported: it shows where the run (re)started.
+      if (t - windowStart >= REPORT_EVERY_SEC || done || step === startStep + 1) report(t);
+      if (step % config.checkpointEvery === 0 && !done) await saveCk();
+      const due = done ? null : plan.due(step, recentStepSec);
+      if (due !== null) lastEval = (await validate(plan.images(snapshot.val, due))) ?? lastEval;
     }
-    ctx.beforeStep?.(step);
-    let batch = pending;
-    pending = null;
-    if (!batch) {
-      batch = await timed('dataWait', () => stream.next());
-      reportUnreadable(batch);
-    }
-    const lr = learningRate(config, step, total);
-    const { losses: values, termNames, memoryBytes } = await runStep(batch.samples, lr, true);
-    step++;
-    if (!Number.isFinite(values[0]!)) {
-      throw new Error(
-        `Training diverged at step ${step} (the loss is ${values[0]}). Try a lower learning rate or enable gradient clipping.`,
-      );
-    }
-    ['total', ...termNames].forEach((name, i) => sums.set(name, (sums.get(name) ?? 0) + values[i]!));
-    windowSteps++;
-    const t = now();
-    const done = step >= total;
-    // The first step of a start or a resume is always reported: it shows where the run (re)started.
-    if (t - windowStart >= REPORT_EVERY_SEC || done || step === startStep + 1) {
-      const windowSec = Math.max(t - windowStart, 1e-6);
-      recentStepSec = windowSec / windowSteps;
-      const losses = Object.fromEntries([...sums].map(([k, v]) => [k, v / windowSteps]));
-      ctx.step({
-        step,
-        totalSteps: total,
-        epoch: step / stepsPerEpoch,
-        lr,
-        losses,
-        imagesPerSec: (windowSteps * batchSize) / windowSec,
-        elapsedSec: elapsed(),
-        etaSec: (total - step) * recentStepSec + plan.remainingSec(step),
-        ...(replicas.compute.usesGpu ? { gpuMemoryMb: Math.round(memoryBytes / 2 ** 20) } : {}),
-      });
-      sums.clear();
-      windowSteps = 0;
-      windowStart = t;
-    }
-    if (step % config.checkpointEvery === 0 && !done) await saveCk();
-    const due = done ? null : plan.due(step, recentStepSec);
-    if (due !== null) lastEval = (await validate(plan.images(snapshot.val, due))) ?? lastEval;
+  } catch (e) {
+    // A run that fails still says how far it got: the steps done since the last report are sent.
+    if (windowSteps > 0) report(now());
+    throw e;
   }
 
   await saveCk();

@@ -51,24 +51,16 @@ export class WeightsService {
     }));
   }
 
+  /** One entry of `list()`; an unknown id is an error naming the known ones. */
   #entry(id: string): WeightsEntry {
-    const e = this.list().find((w) => w.id === id);
-    if (!e)
-      throw new AppError(
-        'not_found',
-        `No weights named "${id}"; known: ${this.#catalog.map((w) => w.id).join(', ')}.`,
-      );
-    return e;
+    const known = this.cache.entry(id).id;
+    return this.list().find((w) => w.id === known)!;
   }
 
+  /** Adds a file fetched elsewhere; a wrong one is refused with the expected and the actual hash. */
   async import(file: string, id?: string): Promise<WeightsEntry> {
-    if (id !== undefined) this.#entry(id);
-    try {
-      const w = await this.cache.import(file, id);
-      return this.#entry(w.weights.id);
-    } catch (e) {
-      throw new AppError('invalid_data', e instanceof Error ? e.message : String(e), { cause: e });
-    }
+    const w = await this.cache.import(file, id);
+    return this.#entry(w.weights.id);
   }
 
   /** Downloads `id` (once, however many callers wait), emitting weights.progress events. */
@@ -95,16 +87,14 @@ export class WeightsService {
         this.#probes.delete(id);
         return this.#entry(id);
       } catch (e) {
-        const message = e instanceof Error ? e.message : String(e);
-        emit(last, 'failed', message);
-        if (e instanceof WeightsUnavailableError) {
+        emit(last, 'failed', e instanceof Error ? e.message : String(e));
+        // Unreachable now: the plan says so (the short reason) without asking the server again.
+        if (e instanceof WeightsUnavailableError)
           this.#probes.set(id, {
             at: Date.now(),
-            result: Promise.resolve({ reachable: false, reason: message }),
+            result: Promise.resolve({ reachable: false, reason: e.reason }),
           });
-          throw new AppError('io_error', message, { cause: e });
-        }
-        throw new AppError('invalid_data', message, { cause: e });
+        throw e;
       }
     })().finally(() => this.#downloads.delete(id));
     this.#downloads.set(id, task);

@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cpuDevice, trainingWorkers, usesWorkers, type ComputeReport } from '../shared/api/system';
 import {
+  Preset,
   TrainConfig,
   type RunInfo,
   type TrainConfigInput,
@@ -11,6 +12,7 @@ import {
   type TrainProfile,
 } from '../shared/api/training';
 import type { Handlers } from '../shared/contract';
+import { humanBytes } from '../shared/bytes';
 import { AppError } from '../shared/errors';
 import { pretrainedById, type PretrainedWeights } from '../shared/pretrained';
 import { modelName, runSettings } from '../shared/runSettings';
@@ -96,7 +98,7 @@ function weightsReason(config: TrainConfig, a: WeightsAvailability | null, userS
     const how =
       a?.state === 'cached'
         ? 'already in the weights folder'
-        : `downloaded first (${w ? `${(w.bytes / 1e6).toFixed(1)} MB ` : ''}from ${w?.url ?? 'their source'})`;
+        : `downloaded first (${w ? `${humanBytes(w.bytes)} ` : ''}from ${w?.url ?? 'their source'})`;
     return `Starts from the ${name}${userSet ? ' (your setting)' : ''}, ${how}: the backbone fine-tunes with its BatchNorm statistics, stem and first stage frozen, learning rate ${config.lr} with a ${config.warmupSteps}-step warmup.`;
   }
   if (userSet) return 'Trains the whole network from scratch (your setting).';
@@ -261,13 +263,13 @@ export class TrainingService {
     const session = this.ctx.project();
     const compute = await this.#compute();
     const snapshot = buildSnapshot(session);
-    // Only the presets this plan can pick are looked up (a lookup may ask the weights' server).
-    const presets = new Set<TrainConfig['preset']>([
-      compute.usesGpu ? (snapshot.train.length >= 300 ? 'resnet50' : 'resnet18') : 'mobilenet_v2',
-    ]);
-    if (overrides.preset) presets.add(overrides.preset);
-    const known = new Map<string, WeightsAvailability | null>();
-    for (const preset of presets) known.set(preset, (await this.weights?.availability(preset)) ?? null);
+    // Every preset's weights are looked up together (at most one question to their server a minute,
+    // in parallel), so the rule of which network to pick lives in planTraining alone.
+    const known = new Map(
+      await Promise.all(
+        Preset.options.map(async (p) => [p, (await this.weights?.availability(p)) ?? null] as const),
+      ),
+    );
     return planTraining(
       compute,
       { train: snapshot.train.length, val: snapshot.val.length, classes: snapshot.classes.length },

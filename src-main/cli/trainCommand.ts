@@ -2,6 +2,7 @@
 // process), with its progress on the terminal. Ctrl-C stops it after a checkpoint; --resume goes on.
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { dataDirFor } from '../services/projectPaths';
+import { humanBytes } from '../shared/bytes';
 import type { EventPayload } from '../shared/contract';
 import {
   TrainOverrides,
@@ -260,11 +261,10 @@ function waitForEnd(session: CliSession, progress: TrainProgress) {
       const tenth = Math.floor((10 * p.received) / Math.max(p.total, 1));
       if (p.state === 'running' && tenth === downloadTenth) return;
       downloadTenth = tenth;
-      const mb = (n: number) => (n / 1e6).toFixed(1);
       progress.log(
         p.state === 'failed'
           ? `Download of the ${p.id} weights failed.`
-          : `Downloading the ${p.id} weights: ${mb(p.received)} / ${mb(p.total)} MB${p.state === 'done' ? ', checked (SHA-256)' : ''}`,
+          : `Downloading the ${p.id} weights: ${humanBytes(p.received)} / ${humanBytes(p.total)}${p.state === 'done' ? ', checked (SHA-256)' : ''}`,
       );
       return;
     }

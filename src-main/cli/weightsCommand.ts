@@ -4,6 +4,7 @@ import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import type { PretrainedWeights } from '../shared/pretrained';
+import { humanBytes } from '../shared/bytes';
 import { exactBytes, WeightsCache, type CacheEntry } from '../weights/cache';
 import { CATALOG_ENV, loadCatalog } from '../weights/catalog';
 import { downloadWeights, weightsUrl, type DownloadProgress } from '../weights/download';
@@ -244,12 +245,4 @@ class DownloadLine {
     this.#writtenAt = Date.now();
     this.#written = p.received;
   }
-}
-
-/** 46830571 → "46.8 MB" (decimal units, as download pages give them). */
-export function humanBytes(n: number): string {
-  if (n < 1000) return `${n} B`;
-  if (n < 1e6) return `${(n / 1e3).toFixed(1)} kB`;
-  if (n < 1e9) return `${(n / 1e6).toFixed(1)} MB`;
-  return `${(n / 1e9).toFixed(2)} GB`;
 }

@@ -4,7 +4,8 @@
 // with the reason, and the next job starts a fresh browser.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -28,6 +29,8 @@ const PAGE = (script: string) =>
 /** Seconds a browser gets to start and report its adapter. */
 const START_TIMEOUT_MS = 60_000;
 const STDERR_KEEP = 4096;
+const PROFILE_RM_ATTEMPTS = 20;
+const PROFILE_RM_DELAY_MS = 250;
 
 export interface GpuStartOptions {
   browser: BrowserExecutable;
@@ -224,7 +227,22 @@ export class GpuReplicas implements Replicas {
       if (this.child.exitCode === null) this.child.kill('SIGKILL');
     }
     await new Promise((r) => this.server.close(r));
-    // The browser may still be writing its profile for a moment after it exits.
-    rmSync(this.profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    await removeProfile(this.profile);
+  }
+}
+
+/**
+ * Removes the browser's throwaway profile. Its helper processes (GPU, renderer) outlive the main
+ * one by a moment and may still write there, so this tries for a few seconds; a folder it cannot
+ * remove is left in the temp folder, as it must not fail the run that is closing.
+ */
+async function removeProfile(dir: string): Promise<void> {
+  for (let attempt = 0; attempt < PROFILE_RM_ATTEMPTS; attempt++) {
+    try {
+      await rm(dir, { recursive: true, force: true });
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, PROFILE_RM_DELAY_MS));
+    }
   }
 }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // Every answer and event is held to its schema too, in the tests and in the processes they start. No
@@ -16,6 +17,10 @@ export default defineConfig({
           include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          // Most of these wait on one core (WebAssembly with one thread, a child process), so two
+          // run at once even on a 2-core machine; the browser tests run after them, alone.
+          maxWorkers: Math.max(2, availableParallelism() - 1),
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -26,8 +31,10 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
-          // One browser at a time: these machines have 2 cores.
+          // One browser at a time, after the unit and integration tests: these machines have 2 cores.
           fileParallelism: false,
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

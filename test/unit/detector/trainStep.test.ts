@@ -74,6 +74,7 @@ describe('training steps', () => {
       disposeDetector(det);
       expect(tf.memory().numTensors).toBe(start);
     },
+    120_000,
   );
 
   it('leaves frozen parameters and BatchNorm statistics alone', async () => {

@@ -219,7 +219,27 @@ async function recordedSettings(
     throw new Error(
       `${projectFile} has no run ${runId}: \`dw-studio train --help\` and the Train view list the runs.`,
     );
-  return { ...run.config, ...flags };
+  const recorded: Partial<TrainConfigInput> = { ...run.config };
+  const lengthGiven =
+    flags.maxSteps !== undefined || flags.minutes !== undefined || flags.epochs !== undefined;
+  // A time budget gives a length that depends on the machine's speed that day; the run is reproduced
+  // by the length its budget was spent in (the learning rate follows the step and that length alone).
+  if (
+    !lengthGiven &&
+    run.config.maxSteps === null &&
+    run.config.minutes !== null &&
+    run.totalSteps !== null
+  ) {
+    Object.assign(recorded, { maxSteps: run.totalSteps, minutes: null, epochs: null });
+    console.log(
+      `Run ${runId} spent its ${formatMinutes(run.config.minutes)} budget in ${plural(run.totalSteps, 'step')}: this run takes the same ${plural(run.totalSteps, 'step')}.`,
+    );
+  }
+  return { ...recorded, ...flags };
+}
+
+function formatMinutes(minutes: number): string {
+  return Number.isInteger(minutes) ? `${minutes}-minute` : `${+minutes.toFixed(2)}-minute`;
 }
 
 async function resumeRun(session: CliSession, projectFile: string, which: true | number): Promise<RunInfo> {

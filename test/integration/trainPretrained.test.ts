@@ -23,7 +23,7 @@ import { modelDirOf, runDirOf } from '../../src-main/training/runFiles';
 import { writeTorchStateDict } from '../../src-main/weights/torchFile';
 import { formulaState, reference } from '../unit/detector/torchvisionFixture';
 import { copyFixture } from './support/harness';
-import { builtCliWithTrainer, runCli, startCli, TINY } from './support/trainCli';
+import { builtCliWithTrainer, readRuns, runCli, startCli, TINY } from './support/trainCli';
 
 /** torchvision's mobilenet_v2().state_dict(), its real keys and shapes with deterministic values. */
 const mobilenetV2State = (): Map<string, StateTensor> => formulaState(reference().models.mobilenet_v2);
@@ -171,6 +171,30 @@ describe('training from ImageNet weights', () => {
     const a = modelParams(1);
     const b = modelParams(2);
     expect([...b.keys()]).toEqual([...a.keys()]);
+    for (const [name, values] of a) expect(b.get(name), name).toEqual(values);
+  }, 240_000);
+
+  it('--like of a run with a time budget takes the steps that budget gave, so it reproduces it too', async () => {
+    const budget = await startCli(
+      bin,
+      home(),
+      ['train', project, ...TINY, '--minutes', '0.1', '--workers', '1'],
+      false,
+      env,
+    ).exited;
+    expect(budget.code).toBe(0);
+    const steps = readRuns(project)
+      .find((r) => r.id === 3)!
+      .steps.at(-1)!;
+    expect(steps).toBeGreaterThan(3);
+    const r = await startCli(bin, home(), ['train', project, '--like', '3'], false, env).exited;
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      `Run 3 spent its 0.1-minute budget in ${steps} steps: this run takes the same ${steps} steps.`,
+    );
+    expect(runConfig(4)).toEqual({ ...runConfig(3), minutes: null, maxSteps: steps });
+    const a = modelParams(3);
+    const b = modelParams(4);
     for (const [name, values] of a) expect(b.get(name), name).toEqual(values);
   }, 240_000);
 

@@ -13,11 +13,34 @@ export function isTrainerPage(url: string): boolean {
   }
 }
 
+/** How often the GPU host looks for the trainer that started it. */
+const PARENT_POLL_MS = 1000;
+
+/**
+ * Calls `gone` once the process `pid` has ended (polled every `everyMs`): the GPU host must not
+ * outlive the trainer that started it, however that trainer ended (a crash and SIGKILL included).
+ */
+export function whenProcessEnds(pid: number, gone: () => void, everyMs = PARENT_POLL_MS): () => void {
+  const timer = setInterval(() => {
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      // EPERM: it exists but belongs to someone else, so it is not gone.
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') return;
+      clearInterval(timer);
+      gone();
+    }
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 export function runGpuHost(url: string): void {
   if (!isTrainerPage(url)) {
     app.exit(2);
     return;
   }
+  whenProcessEnds(process.ppid, () => app.exit(0));
   app.enableSandbox();
   app.commandLine.appendSwitch('enable-unsafe-webgpu');
   // A GPU process that dies takes the page's device with it: say so by ending, the trainer reports it.

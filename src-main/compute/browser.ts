@@ -112,6 +112,15 @@ export function findBrowser(
   };
 }
 
+/**
+ * Chromium's lifeline to the trainer: with this switch it reads DevTools commands from file
+ * descriptor 3 (nothing is ever sent) and ends when that pipe closes, which happens whenever the
+ * trainer ends, a crash or SIGKILL included. The process starting it passes pipes as fds 3 and 4
+ * (`BROWSER_STDIO`). DW Studio's GPU host (Electron) watches its parent process instead.
+ */
+export const LIFELINE_SWITCH = '--remote-debugging-pipe';
+export const BROWSER_STDIO = ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] as const;
+
 /** The command line that opens `url` in `browser`, hosting the GPU page. */
 export function browserCommand(
   browser: BrowserExecutable,
@@ -123,7 +132,7 @@ export function browserCommand(
   return browser.kind === 'electron'
     ? // Electron: DW Studio's main in its GPU-host mode opens the page in a hidden window.
       [...browser.prefix, `--${GPU_HOST_SWITCH}=${url}`, ...flags.filter((f) => !f.startsWith('--headless'))]
-    : [...flags, url];
+    : [...flags, LIFELINE_SWITCH, url];
 }
 
 /**

@@ -4,17 +4,16 @@
 // with the reason, and the next job starts a fresh browser.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { browserCommand, type BrowserExecutable } from '../compute/browser';
+import { BROWSER_STDIO, browserCommand, type BrowserExecutable } from '../compute/browser';
 import type { DetectorConfig } from '../detector/config';
 import type { SgdOptions } from '../detector/optimizer';
 import type { ComputeReport } from '../shared/api/system';
+import { makeProfile, removeProfile, sweepProfiles } from './gpuProfile';
 import type { FromGpuPage, GpuAdapterInfo, ToGpuPage } from './gpuProtocol';
 import type { ReplicaOp, ReplicaOps, ReplicaReply, WeightSource } from './replica';
 import type { Replicas } from './replicas';
@@ -29,8 +28,6 @@ const PAGE = (script: string) =>
 /** Seconds a browser gets to start and report its adapter. */
 const START_TIMEOUT_MS = 60_000;
 const STDERR_KEEP = 4096;
-const PROFILE_RM_ATTEMPTS = 20;
-const PROFILE_RM_DELAY_MS = 250;
 
 export interface GpuStartOptions {
   browser: BrowserExecutable;
@@ -95,13 +92,16 @@ export class GpuReplicas implements Replicas {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    const profile = mkdtempSync(path.join(os.tmpdir(), 'dw-studio-gpu-'));
+    sweepProfiles();
+    const profile = makeProfile();
     const url = `http://127.0.0.1:${port}/?token=${token}`;
     const child = spawn(
       options.browser.path,
       browserCommand(options.browser, url, profile, options.allowSoftware),
-      { stdio: ['ignore', 'ignore', 'pipe'], windowsHide: true },
+      { stdio: [...BROWSER_STDIO], windowsHide: true },
     );
+    // The lifeline's other end: Chromium's DevTools replies (none are asked for) are read and dropped.
+    (child.stdio[4] as Readable | null)?.resume();
     const set = new GpuReplicas(server, child, profile, base);
     child.stderr!.on('data', (d: Buffer) => (set.#stderr = (set.#stderr + d.toString()).slice(-STDERR_KEEP)));
     try {
@@ -220,29 +220,21 @@ export class GpuReplicas implements Replicas {
   async dispose(): Promise<void> {
     this.#closing = true;
     this.#socket?.close();
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      const exited = new Promise((r) => this.child.once('exit', r));
-      this.child.kill();
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (this.child.exitCode === null) this.child.kill('SIGKILL');
+    const running = () => this.child.exitCode === null && this.child.signalCode === null;
+    const exited = new Promise((r) => this.child.once('exit', r));
+    const exitWithin = (ms: number) => Promise.race([exited, new Promise((r) => setTimeout(r, ms))]);
+    // Chromium shuts down cleanly (its temporary files too) when its lifeline closes; the GPU host
+    // and a browser that does not hear it get SIGTERM, then SIGKILL.
+    if (running()) {
+      (this.child.stdio[3] as Writable | null)?.end();
+      await exitWithin(2000);
     }
+    if (running()) {
+      this.child.kill();
+      await exitWithin(3000);
+    }
+    if (running()) this.child.kill('SIGKILL');
     await new Promise((r) => this.server.close(r));
     await removeProfile(this.profile);
-  }
-}
-
-/**
- * Removes the browser's throwaway profile. Its helper processes (GPU, renderer) outlive the main
- * one by a moment and may still write there, so this tries for a few seconds; a folder it cannot
- * remove is left in the temp folder, as it must not fail the run that is closing.
- */
-async function removeProfile(dir: string): Promise<void> {
-  for (let attempt = 0; attempt < PROFILE_RM_ATTEMPTS; attempt++) {
-    try {
-      await rm(dir, { recursive: true, force: true });
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, PROFILE_RM_DELAY_MS));
-    }
   }
 }

@@ -44,6 +44,8 @@ const WORKER_ENTRY = path.join(__dirname, 'trainerWorker.cjs');
 /** The GPU page's script, and the app folder (dist/main/.. /..). */
 const GPU_SCRIPT = path.join(__dirname, '..', 'gpu', 'gpuTrainer.js');
 const APP_ROOT = path.resolve(__dirname, '..', '..');
+/** How long closing may take before this process ends anyway (the host waits 3 s, then kills it). */
+const CLOSE_DEADLINE_MS = 2500;
 
 /**
  * Test hook: `DW_STUDIO_TEST_KILL_WORKER=<rank>@<step>` ends compute worker <rank> (0-based) without
@@ -93,6 +95,13 @@ class Engine {
       ? await WorkerReplicas.start(WORKER_ENTRY, wanted, this.#compute)
       : new LocalReplicas(this.#compute);
     return this.#replicas;
+  }
+
+  /** Closes the compute: the GPU page's browser and its profile above all, the workers too. */
+  async close(): Promise<void> {
+    const current = this.#replicas;
+    this.#replicas = null;
+    await current?.dispose();
   }
 }
 
@@ -145,19 +154,32 @@ async function runJob(engine: Engine, job: JobSpec): Promise<TaggedResult> {
   }
 }
 
+/** Set once the backend is up: jobs run on it. */
+let ready: Engine | null = null;
+let closing = false;
+
+/**
+ * Ends this process after closing its compute (the browser of the GPU page must not outlive it),
+ * within CLOSE_DEADLINE_MS: the host stops waiting soon after. A browser left behind by a harder
+ * end still goes, by its lifeline (see compute/browser.ts).
+ */
+function closeAndExit(code: number): void {
+  if (closing) return;
+  closing = true;
+  setTimeout(() => process.exit(code), CLOSE_DEADLINE_MS);
+  void (ready?.close() ?? Promise.resolve()).catch(() => {}).then(() => process.exit(code));
+}
+
 // Forked by the CLI or serve mode: a parent killed without a word (SIGKILL, a crash) closes the IPC
 // channel, and nobody is left to read our results: stop rather than train on as an orphan. A
 // checkpoint half written is ignored on resume (its manifest is written last).
-process.on('disconnect', () => process.exit(0));
+process.on('disconnect', () => closeAndExit(0));
 // Ctrl-C in a terminal signals the whole process group; the parent decides what it means (cancel
 // after a checkpoint), so this process must not die of it first.
 if (parentPort || process.send) process.on('SIGINT', () => {});
 
 /** The compute choice the host sends, when it probes for us (COMPUTE_FROM_HOST_ENV). */
 let fromHost: ((choice: ComputeChoice) => void) | null = null;
-/** Set once the backend is up: jobs run on it. */
-let ready: Engine | null = null;
-
 async function main(): Promise<void> {
   const choice =
     process.env[COMPUTE_FROM_HOST_ENV] === '1'
@@ -204,7 +226,10 @@ onMessage((raw) => {
     return;
   }
   const msg = parsed.data;
-  if (msg.type === 'shutdown') process.exit(0);
+  if (msg.type === 'shutdown') {
+    closeAndExit(0);
+    return;
+  }
   if (msg.type === 'compute') {
     fromHost?.({ report: msg.report, modulePath: msg.modulePath });
     fromHost = null;

@@ -16,6 +16,7 @@ import { runSettings } from '../shared/runSettings';
 import { isOutOfMemory } from '../training/outOfMemory';
 import { latestCheckpointStep, runDirOf } from '../training/runFiles';
 import { openProject, plural, startSession, type CliSession } from './projectSession';
+import { DownloadLine } from './terminalProgress';
 import { formatDuration, TrainProgress } from './trainProgress';
 
 export interface TrainCommandOptions {
@@ -273,18 +274,20 @@ function waitForEnd(session: CliSession, progress: TrainProgress) {
   const done = new Promise<EventPayload<'train.state'>>((resolve) => (settle = resolve));
   // Events that come before the run's id is known (the trainer starts at once) wait for it.
   let early: Array<[string, unknown]> | null = [];
-  let downloadTenth = -1;
+  let download: DownloadLine | null = null;
   const handle = (name: string, payload: unknown) => {
     if (name === 'weights.progress') {
-      // Weights not yet here download before the run starts: a line per tenth, and the end.
+      // Weights not yet here download before the run starts, shown as `weights download` shows them.
       const p = payload as EventPayload<'weights.progress'>;
-      const tenth = Math.floor((10 * p.received) / Math.max(p.total, 1));
-      if (p.state === 'running' && tenth === downloadTenth) return;
-      downloadTenth = tenth;
+      download ??= new DownloadLine(p.id);
+      download.update(p);
+      if (p.state === 'running') return;
+      download.stop();
+      download = null;
       progress.log(
         p.state === 'failed'
           ? `Download of the ${p.id} weights failed.`
-          : `Downloading the ${p.id} weights: ${humanBytes(p.received)} / ${humanBytes(p.total)}${p.state === 'done' ? ', checked (SHA-256)' : ''}`,
+          : `Downloaded the ${p.id} weights (${humanBytes(p.total)}), SHA-256 checked.`,
       );
       return;
     }

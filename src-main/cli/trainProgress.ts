@@ -1,10 +1,7 @@
-// The training progress: a bar on a terminal (cli-progress), and in a log or a pipe a plain line
-// every few seconds, so a run under nohup or CI shows how far it got without control characters.
-import cliProgress from 'cli-progress';
+// The training progress line: the step or time against the budget, the ETA, the speed and the
+// losses, as a bar on a terminal and a plain line in a log (TerminalProgress).
 import type { StepMetrics } from '../shared/api/training';
-
-/** How often the line is written when stderr is not a terminal. */
-const LOG_EVERY_MS = 10_000;
+import { TerminalProgress } from './terminalProgress';
 
 export interface TrainBudget {
   /** Exact step budget (--steps, or epochs turned into steps by the trainer), else null. */
@@ -14,12 +11,13 @@ export interface TrainBudget {
 }
 
 export class TrainProgress {
-  readonly #stream = process.stderr;
-  #bar: cliProgress.SingleBar | null = null;
-  /** Without a terminal: the last line, and when one was last written. */
-  #line = '';
-  #written = '';
-  #writtenAt = 0;
+  readonly #out = new TerminalProgress({
+    format: '{label} [{bar}] {progress} | ETA {etaText} | {speed} | {losses}',
+    lineEveryMs: 10_000,
+    lineAtStart: true,
+    // Losses change every step: redraw 4 times a second, also after a line was logged above.
+    forceRedraw: true,
+  });
 
   /** What the run trains on ("CPU, 2 threads (WebAssembly SIMD)"), shown beside its speed. */
   device: string | null = null;
@@ -39,50 +37,18 @@ export class TrainProgress {
       speed: `${m.imagesPerSec.toFixed(1)} img/s${this.device ? ` on ${this.device}` : ''}`,
       losses: formatLosses(m.losses) + (m.gpuMemoryMb === undefined ? '' : ` | GPU ${m.gpuMemoryMb} MB`),
     };
-    if (!this.#stream.isTTY) {
-      this.#line = `${payload.label} ${payload.progress} | ETA ${payload.etaText} | ${payload.speed} | ${payload.losses}`;
-      if (this.#writtenAt === 0 || Date.now() - this.#writtenAt >= LOG_EVERY_MS) this.#flush();
-    } else if (!this.#bar) {
-      this.#bar = new cliProgress.SingleBar(
-        {
-          stream: this.#stream,
-          format: '{label} [{bar}] {progress} | ETA {etaText} | {speed} | {losses}',
-          barsize: 24,
-          hideCursor: true,
-          // Losses change every step: redraw 4 times a second, also after a line was logged above.
-          fps: 4,
-          forceRedraw: true,
-        },
-        cliProgress.Presets.shades_classic,
-      );
-      this.#bar.start(total, value, payload);
-    } else {
-      this.#bar.setTotal(total);
-      this.#bar.update(value, payload);
-    }
+    const line = `${payload.label} ${payload.progress} | ETA ${payload.etaText} | ${payload.speed} | ${payload.losses}`;
+    this.#out.update(value, total, payload, line);
   }
 
   /** Writes a line above the bar, which redraws below it. */
   log(line: string): void {
-    const tty = this.#bar !== null;
-    if (tty) this.#stream.write('\r\x1b[2K');
-    console.log(line);
-    // The bar restores the cursor it saved at start when it stops: save it again on its new line.
-    if (tty) this.#stream.write('\x1b7');
+    this.#out.log(line);
   }
 
   /** Ends the bar, or writes the last state if the log has not seen it. */
   stop(): void {
-    this.#bar?.stop();
-    this.#bar = null;
-    this.#flush();
-  }
-
-  #flush(): void {
-    if (this.#line === this.#written) return;
-    this.#stream.write(`${this.#line}\n`);
-    this.#written = this.#line;
-    this.#writtenAt = Date.now();
+    this.#out.stop();
   }
 }
 

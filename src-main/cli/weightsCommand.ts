@@ -1,19 +1,15 @@
 // `dw-studio weights list | download <id> | import <file> | verify [id]`: the ImageNet weights a
 // detector starts from, in the cache shared by all projects (<user data>/weights).
 import path from 'node:path';
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import type { PretrainedWeights } from '../shared/pretrained';
 import { humanBytes } from '../shared/bytes';
 import { exactBytes, WeightsCache, type CacheEntry } from '../weights/cache';
 import { CATALOG_ENV, loadCatalog } from '../weights/catalog';
-import { downloadWeights, weightsUrl, type DownloadProgress } from '../weights/download';
+import { downloadWeights, weightsUrl } from '../weights/download';
 import { userDataDir } from './paths';
+import { DownloadLine } from './terminalProgress';
 
 export const MIRROR_ENV = 'DW_STUDIO_WEIGHTS_MIRROR';
-
-/** How often the progress line is written when stderr is not a terminal. */
-const LOG_EVERY_MS = 2_000;
 
 const ENVIRONMENT_HELP = `
 Files are kept in <user data>/weights, shared by all projects ($DW_STUDIO_HOME moves the user data).
@@ -127,7 +123,7 @@ export async function downloadCommand(id: string): Promise<void> {
     `Downloading ${entry.title} (${humanBytes(entry.bytes)}) from ${weightsUrl(entry, mirror)}` +
       (partial > 0 ? `, resuming after ${humanBytes(partial)}` : ''),
   );
-  const progress = new DownloadLine(entry);
+  const progress = new DownloadLine(entry.id);
   const controller = new AbortController();
   const interrupt = () => controller.abort();
   process.once('SIGINT', interrupt);
@@ -188,61 +184,4 @@ export async function verifyCommand(id: string | undefined): Promise<void> {
     }
   }
   if (failed > 0) process.exitCode = 1;
-}
-
-/** The download's progress on stderr: a bar on a terminal, else a plain line every few seconds. */
-class DownloadLine {
-  readonly #stream = process.stderr;
-  #bar: cliProgress.SingleBar | null = null;
-  /** The "Downloading …" line stands for the start: the first progress line comes a while after. */
-  #writtenAt = Date.now();
-  #written = -1;
-  #last: DownloadProgress | null = null;
-
-  constructor(private readonly entry: PretrainedWeights) {}
-
-  update(p: DownloadProgress): void {
-    this.#last = p;
-    const payload = {
-      label: this.entry.id,
-      amount: `${humanBytes(p.received)} / ${humanBytes(p.total)}`,
-      speed: `${humanBytes(p.bytesPerSecond)}/s`,
-    };
-    if (!this.#stream.isTTY) {
-      if (Date.now() - this.#writtenAt >= LOG_EVERY_MS) this.#write(p);
-    } else if (!this.#bar) {
-      this.#bar = new cliProgress.SingleBar(
-        {
-          stream: this.#stream,
-          format: '{label} [{bar}] {percentage}% | {amount} | {speed}',
-          barsize: 24,
-          hideCursor: true,
-          fps: 4,
-        },
-        cliProgress.Presets.shades_classic,
-      );
-      this.#bar.start(p.total, p.received, payload);
-    } else {
-      this.#bar.update(p.received, payload);
-    }
-  }
-
-  stop(): void {
-    if (this.#bar) {
-      this.#bar.stop();
-      this.#bar = null;
-    } else if (this.#last && this.#last.received !== this.#written) {
-      this.#write(this.#last);
-    }
-  }
-
-  #write(p: DownloadProgress): void {
-    const percent = p.total > 0 ? Math.floor((p.received / p.total) * 100) : 0;
-    this.#stream.write(
-      `${this.entry.id}: ${humanBytes(p.received)} / ${humanBytes(p.total)} (${percent} %), ` +
-        `${humanBytes(p.bytesPerSecond)}/s\n`,
-    );
-    this.#writtenAt = Date.now();
-    this.#written = p.received;
-  }
 }

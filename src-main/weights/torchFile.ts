@@ -502,6 +502,32 @@ export function readTorchStateDict(bytes: Uint8Array): Map<string, StateTensor> 
   throw new Error(NOT_A_TORCH_FILE);
 }
 
+/**
+ * The storage a persistent id ('storage', type, key, location, numel[, view]) names: a new record
+ * (its bytes not read yet) the first time its key is met, the same one after; and the id's view.
+ */
+function storageRecord(
+  pid: PyValue,
+  records: Map<string, StorageRecord>,
+  what: string,
+): { record: StorageRecord; view: PyValue | undefined } {
+  const t = pid instanceof PyTuple ? pid.items : [];
+  if (t[0] === 'module') {
+    throw new Error('this file holds a whole pickled model (with its source code), not a state dict');
+  }
+  if (t[0] !== 'storage' || t.length < 5 || typeof t[2] !== 'string') {
+    throw new Error(`${what}: unsupported persistent id (${describe(pid)})`);
+  }
+  const key = t[2];
+  let record = records.get(key);
+  if (!record) {
+    const { dtype, size } = storageType(t[1], what);
+    record = { key, dtype, size, numel: int(t[4], `${what}: storage size`), bytes: null };
+    records.set(key, record);
+  }
+  return { record, view: t[5] };
+}
+
 function readZip(bytes: Uint8Array): Map<string, StateTensor> {
   let files: Record<string, Uint8Array>;
   try {
@@ -518,15 +544,9 @@ function readZip(bytes: Uint8Array): Map<string, StateTensor> {
   const records = new Map<string, StorageRecord>();
   const what = `the object pickle (${pkl})`;
   const { value } = runPickle(files[pkl]!, 0, what, (pid) => {
-    const t = pid instanceof PyTuple ? pid.items : [];
-    if (t[0] !== 'storage' || t.length < 5 || typeof t[2] !== 'string') {
-      throw new Error(`${what}: unsupported persistent id (${describe(pid)})`);
-    }
-    const key = t[2];
-    let record = records.get(key);
-    if (!record) {
-      const { dtype, size } = storageType(t[1], what);
-      const numel = int(t[4], `${what}: storage size`);
+    const { record } = storageRecord(pid, records, what);
+    if (record.bytes === null) {
+      const { key, numel, size } = record;
       const entry = `${prefix}data/${key}`;
       const data = files[entry];
       if (data === undefined)
@@ -537,14 +557,7 @@ function readZip(bytes: Uint8Array): Map<string, StateTensor> {
         );
       }
       const raw = data.subarray(0, numel * size);
-      record = {
-        key,
-        dtype,
-        size,
-        numel,
-        bytes: fileLittle === HOST_LITTLE_ENDIAN ? raw : swapBytes(raw, size),
-      };
-      records.set(key, record);
+      record.bytes = fileLittle === HOST_LITTLE_ENDIAN ? raw : swapBytes(raw, size);
     }
     return new StorageRef(record, 0, record.numel);
   });
@@ -577,26 +590,13 @@ function readLegacy(bytes: Uint8Array): Map<string, StateTensor> {
   const records = new Map<string, StorageRecord>();
   const what = 'the object pickle';
   const object = runPickle(bytes, sysInfo.end, what, (pid) => {
-    const t = pid instanceof PyTuple ? pid.items : [];
-    if (t[0] === 'module') {
-      throw new Error('this file holds a whole pickled model (with its source code), not a state dict');
-    }
-    if (t[0] !== 'storage' || t.length < 5 || typeof t[2] !== 'string') {
-      throw new Error(`${what}: unsupported persistent id (${describe(pid)})`);
-    }
-    const key = t[2];
-    let record = records.get(key);
-    if (!record) {
-      const { dtype, size } = storageType(t[1], what);
-      record = { key, dtype, size, numel: int(t[4], `${what}: storage size`), bytes: null };
-      records.set(key, record);
-    }
+    const { record, view } = storageRecord(pid, records, what);
     // A view of a storage (torch < 1.0): (view_key, offset, size) into the root storage.
-    const view = t[5];
     if (view instanceof PyTuple) {
       const offset = int(view.items[1], `${what}: storage view offset`);
       const numel = int(view.items[2], `${what}: storage view size`);
-      if (offset + numel > record.numel) throw new Error(`${what}: a view past the end of storage "${key}"`);
+      if (offset + numel > record.numel)
+        throw new Error(`${what}: a view past the end of storage "${record.key}"`);
       return new StorageRef(record, offset, numel);
     }
     return new StorageRef(record, 0, record.numel);

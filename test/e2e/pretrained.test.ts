@@ -1,11 +1,15 @@
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import {
+  serveFiles,
+  sha256 as hashOf,
+  testWeights,
+  writeCatalog,
+  type FileServer,
+} from '../integration/support/testWeights';
 import { launchBrowser, screenshot, startServe, watchErrors, type ServeProcess } from './harness';
 
 // ImageNet weights in the app: the Train plan says it starts from them and that they download first;
@@ -15,41 +19,25 @@ import { launchBrowser, screenshot, startServe, watchErrors, type ServeProcess }
 const FIXTURE = path.resolve(__dirname, '../fixtures/weights/tiny-zip.pth');
 let serve: ServeProcess;
 let browser: Browser;
-let server: http.Server;
+let server: FileServer;
 let tmp = '';
 let sha256 = '';
 
 beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'dws-e2e-weights-'));
   const bytes = readFileSync(FIXTURE);
-  sha256 = createHash('sha256').update(bytes).digest('hex');
-  server = http.createServer((req, res) => {
-    if (req.url !== '/mnv2-test.pth') return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-length': bytes.byteLength });
-    res.end(req.method === 'HEAD' ? undefined : bytes);
+  sha256 = hashOf(bytes);
+  server = await serveFiles(new Map([['/mnv2-test.pth', bytes]]));
+  const entry = testWeights('mobilenet_v2-test', bytes, {
+    preset: 'mobilenet_v2',
+    title: 'MobileNetV2 (test weights)',
+    fileName: 'mnv2-test.pth',
+    url: 'https://download.pytorch.org/models/mnv2-test.pth',
+    source: 'torchvision (pytorch/vision), test file',
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const catalog = path.join(tmp, 'catalog.json');
-  writeFileSync(
-    catalog,
-    JSON.stringify([
-      {
-        id: 'mobilenet_v2-test',
-        preset: 'mobilenet_v2',
-        title: 'MobileNetV2 (test weights)',
-        fileName: 'mnv2-test.pth',
-        url: 'https://download.pytorch.org/models/mnv2-test.pth',
-        bytes: bytes.byteLength,
-        sha256,
-        licence: 'BSD-3-Clause',
-        source: 'torchvision (pytorch/vision), test file',
-        imagenetTop1: 0,
-      },
-    ]),
-  );
   serve = await startServe({
-    DW_STUDIO_WEIGHTS_CATALOG: catalog,
-    DW_STUDIO_WEIGHTS_MIRROR: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    DW_STUDIO_WEIGHTS_CATALOG: writeCatalog(tmp, [entry]),
+    DW_STUDIO_WEIGHTS_MIRROR: server.base,
   });
   browser = await launchBrowser();
 });
@@ -57,7 +45,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await serve?.stop();
-  await new Promise((r) => server?.close(r));
+  await server?.close();
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -87,7 +75,7 @@ it('plans from ImageNet weights, lists and downloads them in Settings, and refus
   // A file that is not the published one: refused, with the expected and the actual SHA-256.
   const wrong = path.join(tmp, 'wrong.pth');
   writeFileSync(wrong, 'not the weights');
-  const wrongHash = createHash('sha256').update('not the weights').digest('hex');
+  const wrongHash = hashOf(Buffer.from('not the weights'));
   await page.fill('[data-testid=weights-import] input', wrong);
   await page.click('[data-testid=weights-import] button');
   await expect.poll(() => page.textContent('[data-testid=weights-problem]')).toContain(wrongHash);

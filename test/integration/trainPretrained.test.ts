@@ -4,10 +4,7 @@
 // and records the weights by name and hash; `--like` reproduces the run from that record; offline and
 // without the file, the plan trains from scratch and says why.
 import Database from 'better-sqlite3';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +20,7 @@ import { modelDirOf, runDirOf } from '../../src-main/training/runFiles';
 import { writeTorchStateDict } from '../../src-main/weights/torchFile';
 import { formulaState, reference } from '../unit/detector/torchvisionFixture';
 import { copyFixture } from './support/harness';
+import { serveFiles, sha256, testWeights, writeCatalog, type FileServer } from './support/testWeights';
 import { builtCliWithTrainer, readRuns, runCli, startCli, TINY } from './support/trainCli';
 
 /** torchvision's mobilenet_v2().state_dict(), its real keys and shapes with deterministic values. */
@@ -31,10 +29,8 @@ const mobilenetV2State = (): Map<string, StateTensor> => formulaState(reference(
 let bin = '';
 let tmp = '';
 let project = '';
-let server: http.Server;
-let base = '';
+let server: FileServer;
 let weightsFile = '';
-const requests: string[] = [];
 let env: NodeJS.ProcessEnv = {};
 const home = () => path.join(tmp, 'home');
 
@@ -51,39 +47,17 @@ beforeAll(async () => {
   const bytes = writeTorchStateDict(state);
   weightsFile = path.join(tmp, 'mnv2-test.pth');
   writeFileSync(weightsFile, bytes);
-  const catalog = path.join(tmp, 'catalog.json');
-  writeFileSync(
-    catalog,
-    JSON.stringify([
-      {
-        id: 'mobilenet_v2-test',
-        preset: 'mobilenet_v2',
-        title: 'MobileNetV2 (test weights)',
-        fileName: 'mnv2-test.pth',
-        url: 'https://download.pytorch.org/models/mnv2-test.pth',
-        bytes: bytes.byteLength,
-        sha256: createHash('sha256').update(bytes).digest('hex'),
-        licence: 'BSD-3-Clause',
-        source: 'generated for this test',
-        imagenetTop1: 0,
-      },
-    ]),
-  );
-  server = http.createServer((req, res) => {
-    requests.push(`${req.method} ${req.url}`);
-    if (req.url !== '/mnv2-test.pth') {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-length': bytes.byteLength, 'content-type': 'application/octet-stream' });
-    res.end(req.method === 'HEAD' ? undefined : Buffer.from(bytes));
+  const entry = testWeights('mobilenet_v2-test', bytes, {
+    preset: 'mobilenet_v2',
+    title: 'MobileNetV2 (test weights)',
+    fileName: 'mnv2-test.pth',
+    url: 'https://download.pytorch.org/models/mnv2-test.pth',
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  env = { DW_STUDIO_WEIGHTS_CATALOG: catalog, DW_STUDIO_WEIGHTS_MIRROR: base };
+  server = await serveFiles(new Map([['/mnv2-test.pth', bytes]]));
+  env = { DW_STUDIO_WEIGHTS_CATALOG: writeCatalog(tmp, [entry]), DW_STUDIO_WEIGHTS_MIRROR: server.base };
 });
 afterAll(async () => {
-  await new Promise((r) => server.close(r));
+  await server.close();
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -123,9 +97,9 @@ describe('training from ImageNet weights', () => {
     expect(r.stdout).toContain(`downloaded first (`);
     expect(r.stdout).toMatch(/^Downloaded the mobilenet_v2-test weights \([\d.]+ MB\), SHA-256 checked\.$/m);
     expect(r.stdout).toMatch(/^Run 1 finished: 3 steps/m);
-    expect(requests).toContain('GET /mnv2-test.pth');
+    expect(server.requests).toContainEqual({ method: 'GET', path: '/mnv2-test.pth', range: undefined });
 
-    const hash = createHash('sha256').update(readFileSync(weightsFile)).digest('hex');
+    const hash = sha256(readFileSync(weightsFile));
     expect(runConfig(1)).toMatchObject({
       preset: 'mobilenet_v2',
       weights: { id: 'mobilenet_v2-test', sha256: hash },

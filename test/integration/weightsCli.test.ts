@@ -1,13 +1,17 @@
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { PretrainedWeights } from '../../src-main/shared/pretrained';
 import { builtCli } from './support/bundle';
+import {
+  deterministicBytes,
+  serveFiles,
+  sha256,
+  testWeights,
+  writeCatalog,
+  type FileServer,
+} from './support/testWeights';
 
 // `dw-studio weights …` as a user runs it: the built bin, a fresh process each time, a fresh user-data
 // folder per test, a catalog of generated files ($DW_STUDIO_WEIGHTS_CATALOG) and a server on loopback
@@ -15,40 +19,14 @@ import { builtCli } from './support/bundle';
 let bin = '';
 let tmp = '';
 let home = '';
-let server: http.Server;
+let server: FileServer;
 let base = '';
-const requests: { path: string; range: string | undefined }[] = [];
 
-const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
-
-function bytes(n: number, seed: number): Buffer {
-  const b = Buffer.alloc(n);
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    b[i] = x >>> 24;
-  }
-  return b;
-}
-
-const SMALL = bytes(120_000, 11);
-const LARGE = bytes(2_500_000, 12);
-const WRONG = bytes(120_000, 13);
-
-function entryFor(id: string, data: Buffer): PretrainedWeights {
-  return {
-    id,
-    preset: 'resnet18',
-    title: `Test weights ${id}`,
-    fileName: `${id}-${sha256(data).slice(0, 8)}.pth`,
-    url: `https://weights.example.invalid/models/${id}-${sha256(data).slice(0, 8)}.pth`,
-    bytes: data.length,
-    sha256: sha256(data),
-    licence: 'Apache-2.0',
-    source: 'generated for the tests',
-    imagenetTop1: 70.1,
-  };
-}
+const SMALL = deterministicBytes(120_000, 11);
+const LARGE = deterministicBytes(2_500_000, 12);
+const WRONG = deterministicBytes(120_000, 13);
+const entryFor = (id: string, data: Buffer) =>
+  testWeights(id, data, { licence: 'Apache-2.0', imagenetTop1: 70.1 });
 
 const small = entryFor('small-test', SMALL);
 const large = entryFor('large-test', LARGE);
@@ -57,37 +35,26 @@ let catalog = '';
 beforeAll(async () => {
   bin = await builtCli();
   tmp = mkdtempSync(path.join(os.tmpdir(), 'dws-weights-cli-'));
-  catalog = path.join(tmp, 'catalog.json');
-  writeFileSync(catalog, JSON.stringify([small, large]));
+  catalog = writeCatalog(tmp, [small, large]);
   writeFileSync(path.join(tmp, 'small.pth'), SMALL);
   writeFileSync(path.join(tmp, 'wrong.pth'), WRONG);
-  const files = new Map([
-    [`/mirror/${small.fileName}`, SMALL],
-    [`/mirror/${large.fileName}`, LARGE],
-  ]);
-  server = http.createServer((req, res) => {
-    requests.push({ path: req.url ?? '', range: req.headers.range });
-    const data = files.get(req.url ?? '');
-    if (!data) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-length': data.length });
-    res.end(data);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await serveFiles(
+    new Map([
+      [`/mirror/${small.fileName}`, SMALL],
+      [`/mirror/${large.fileName}`, LARGE],
+    ]),
+  );
+  base = server.base.slice(0, -1);
 });
 
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await server.close();
   rmSync(tmp, { recursive: true, force: true });
 });
 
 beforeEach(() => {
   home = mkdtempSync(path.join(tmp, 'home-'));
-  requests.length = 0;
+  server.requests.length = 0;
 });
 
 /** Runs the command without blocking this process, whose server it may download from. */
@@ -205,7 +172,7 @@ describe('dw-studio weights', () => {
     expect(r.stderr.split('\n').at(-1)).toMatch(
       /^large-test: 2\.5 MB \/ 2\.5 MB \(100 %\), [\d.]+ [kMG]?B\/s$/,
     );
-    expect(requests).toEqual([{ path: `/mirror/${large.fileName}`, range: undefined }]);
+    expect(server.requests).toEqual([{ method: 'GET', path: `/mirror/${large.fileName}`, range: undefined }]);
     expect(readFileSync(cached).equals(LARGE)).toBe(true);
     expect(readdirSync(weightsDir()).sort()).toEqual([large.fileName, `${large.fileName}.sha256`]);
 
@@ -217,15 +184,15 @@ describe('dw-studio weights', () => {
       stdout: `Test weights large-test is in the cache already: ${cached}`,
       stderr: '',
     });
-    expect(requests).toHaveLength(1);
+    expect(server.requests).toHaveLength(1);
   });
 
   it('says in one message what failed and how to add the file when the mirror cannot be reached', async () => {
-    const closed = http.createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise((resolve) => closed.close(resolve));
-    const mirror = `http://127.0.0.1:${port}/weights/`;
+    // An address where nothing answers: a server's, closed.
+    const closed = await serveFiles(new Map());
+    await closed.close();
+    const mirror = `${closed.base}weights/`;
+    const port = new URL(closed.base).port;
     const r = await cli(['weights', 'download', 'small-test'], { DW_STUDIO_WEIGHTS_MIRROR: mirror });
     expect(r).toEqual({
       code: 1,

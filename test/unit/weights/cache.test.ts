@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
@@ -12,44 +11,16 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PRETRAINED, type PretrainedWeights } from '../../../src-main/shared/pretrained';
+import { PRETRAINED } from '../../../src-main/shared/pretrained';
 import { WeightsCache, WeightsMismatchError } from '../../../src-main/weights/cache';
 import { CATALOG_ENV, loadCatalog } from '../../../src-main/weights/catalog';
+import { deterministicBytes, sha256, testWeights } from '../../integration/support/testWeights';
 
-const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
-
-/** Deterministic bytes standing in for a weights file. */
-function bytes(n: number, seed: number): Buffer {
-  const b = Buffer.alloc(n);
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    b[i] = x >>> 24;
-  }
-  return b;
-}
-
-function entryFor(id: string, data: Buffer, over: Partial<PretrainedWeights> = {}): PretrainedWeights {
-  return {
-    id,
-    preset: 'resnet18',
-    title: `Test weights ${id}`,
-    fileName: `${id}-${sha256(data).slice(0, 8)}.pth`,
-    url: `https://weights.example.invalid/models/${id}.pth`,
-    bytes: data.length,
-    sha256: sha256(data),
-    licence: 'BSD-3-Clause',
-    source: 'generated',
-    imagenetTop1: 50,
-    ...over,
-  };
-}
-
-const A = bytes(200_000, 1);
-const B = bytes(150_000, 2);
-const WRONG = bytes(200_000, 3);
-const a = entryFor('a', A);
-const b = entryFor('b', B);
+const A = deterministicBytes(200_000, 1);
+const B = deterministicBytes(150_000, 2);
+const WRONG = deterministicBytes(200_000, 3);
+const a = testWeights('a', A);
+const b = testWeights('b', B);
 
 let tmp = '';
 let dir = '';

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +14,7 @@ import {
   WeightsUnavailableError,
   type DownloadProgress,
 } from '../../../src-main/weights/download';
+import { deterministicBytes, sha256, testWeights } from '../../integration/support/testWeights';
 
 // Every case runs against a real HTTP server on 127.0.0.1, which serves a real PyTorch file (the
 // torch.save fixture) with Range support, and can drop, stall, ignore ranges or redirect.
@@ -22,36 +22,10 @@ const FIXTURE = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
   '../../fixtures/weights/tiny-zip.pth',
 );
-const FILE = existsSync(FIXTURE) ? readFileSync(FIXTURE) : deterministicBytes(300_000, 1);
+const FILE = readFileSync(FIXTURE);
 
-function deterministicBytes(n: number, seed: number): Buffer {
-  const b = Buffer.alloc(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b[i] = x & 0xff;
-  }
-  return b;
-}
-
-const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
-
-function entryFor(data: Buffer, url: string, fileName = 'tiny-zip.pth'): PretrainedWeights {
-  return {
-    id: 'tiny-test',
-    preset: 'resnet18',
-    title: 'Tiny test weights',
-    fileName,
-    url,
-    bytes: data.length,
-    sha256: sha256(data),
-    licence: 'BSD-3-Clause',
-    source: 'test fixture',
-    imagenetTop1: 0,
-  };
-}
+const entryFor = (data: Buffer, url: string, fileName = 'tiny-zip.pth'): PretrainedWeights =>
+  testWeights('tiny-test', data, { title: 'Tiny test weights', fileName, url, source: 'test fixture' });
 
 interface Seen {
   method: string;

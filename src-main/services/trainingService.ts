@@ -374,7 +374,7 @@ export class TrainingService {
     let totalSteps: number | null = earlier.totalSteps ?? null;
     let compute: ComputeReport | null = null;
     const skipped: SkippedImage[] = [...(earlier.skippedImages ?? [])];
-    let bestAP: { AP: number; AP50: number } | null = null;
+    let lastAP: { AP: number; AP50: number } | null = null;
     let profile: TrainProfile | null = null;
     // Each validation streams its detections, then its summary: keep the last complete set.
     let pendingDetections: Detection[] = [];
@@ -389,8 +389,8 @@ export class TrainingService {
       steps: lastStep.step,
       durationSec: lastStep.elapsedSec,
       imagesPerSec: lastStep.imagesPerSec || null,
-      AP: bestAP?.AP ?? null,
-      AP50: bestAP?.AP50 ?? null,
+      AP: lastAP?.AP ?? null,
+      AP50: lastAP?.AP50 ?? null,
       totalSteps,
       skippedImages: skipped,
       profile,
@@ -418,7 +418,7 @@ export class TrainingService {
           this.ctx.events.emit('train.step', { runId, metrics: e.metrics });
         } else if (e.type === 'eval') {
           repo.addMetric(runId, e.summary.step, { type: 'eval', summary: e.summary });
-          bestAP = { AP: e.summary.AP, AP50: e.summary.AP50 };
+          lastAP = { AP: e.summary.AP, AP50: e.summary.AP50 };
           finalEvalStep = e.summary.step;
           lastEvalDetections = pendingDetections;
           pendingDetections = [];
@@ -461,7 +461,7 @@ export class TrainingService {
         const modelId = repo.createModel({
           runId,
           path: path.relative(session.dataDir, result.modelDir),
-          metrics: bestAP,
+          metrics: lastAP,
           name: modelName(runId, config),
         });
         // The last validation's detections become the model's predictions on the val images, so

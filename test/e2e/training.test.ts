@@ -167,7 +167,13 @@ describe('train, review, suggestions and inspect in Chromium', () => {
       summary: string;
     };
     expect(run.status).toBe('done');
-    expect(JSON.parse(run.summary).steps).toBe(60);
+    const summary = JSON.parse(run.summary) as { steps: number; AP: number; valImages: number };
+    expect(summary.steps).toBe(60);
+    // The panel says which AP it shows: the last validation's, the final model's once the run is done.
+    expect(await page.textContent('[data-testid=run-ap]')).toBe(`${(summary.AP * 100).toFixed(1)} %`);
+    // Fewer validation images than a point's least: every point used all of them, and no note says otherwise.
+    expect(summary.valImages).toBeLessThan(8);
+    expect(await page.locator('[data-testid=chart-note]').count()).toBe(0);
     await screenshot(page, 'train');
   });
 
